@@ -1,0 +1,112 @@
+//! The `handover` command line: one file per subcommand.
+
+mod check;
+mod decide;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Exit status: success.
+pub const OK: i32 = 0;
+/// Exit status: the policy or data has errors, or a check failed.
+pub const FAILED: i32 = 1;
+/// Exit status: usage or I/O error.
+pub const USAGE: i32 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "handover",
+    version,
+    about = "Decide when an AI support agent may answer and when it hands over to a human",
+    long_about = "handover compiles escalation policies written by support-operations teams into \
+                  decision tables, checks them, tests them and replays real conversations through them.\n\n\
+                  Start with `handover init my-policy`, then `handover check my-policy`.",
+    after_help = "Examples:\n  handover check policies/\n  handover decide policy.handover --facts facts.jsonl --explain\n  handover simulate policy.handover --conversations conversations.jsonl --format html -o report.html"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Check(check::Args),
+    Decide(decide::Args),
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { USAGE } else { OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Decide(a) => decide::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            USAGE
+        }
+    }
+}
+
+/// A usage or I/O error: reported on stderr, exit status 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Load(#[from] crate::policy::LoadError),
+    #[error("cannot read `{0}`: {1}")]
+    Read(String, std::io::Error),
+    #[error("cannot write `{0}`: {1}")]
+    Write(String, std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Whether to colour output written to stderr/stdout.
+pub fn colour(stream_is_terminal: bool) -> bool {
+    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+pub fn stdout_colour() -> bool {
+    colour(std::io::stdout().is_terminal())
+}
+
+/// Read the sources of one POLICY argument (`-` is standard input).
+pub fn read_policy(path: &Path) -> Result<Vec<crate::span::SourceFile>, CliError> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| CliError::Read("<stdin>".into(), e))?;
+        return Ok(vec![crate::policy::source_from_bytes("<stdin>".into(), bytes)?]);
+    }
+    Ok(crate::policy::read_sources(path)?)
+}
+
+/// Load a policy that must compile; errors are printed as diagnostics.
+pub fn load_policy(path: &Path) -> Result<Result<crate::Policy, i32>, CliError> {
+    let files = read_policy(path)?;
+    match crate::Checked::from_sources(files).into_policy() {
+        Ok(p) => Ok(Ok(p)),
+        Err(checked) => {
+            let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+            output::print_human(&checked.files, &errors, colour(std::io::stderr().is_terminal()), true);
+            eprintln!(
+                "error: `{}` has {} error(s); fix them before running this command",
+                path.display(),
+                errors.len()
+            );
+            Ok(Err(FAILED))
+        }
+    }
+}
+
+pub type PathArg = PathBuf;

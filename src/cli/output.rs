@@ -1,0 +1,230 @@
+//! Diagnostics in the four formats of `check`: human (miette), JSON
+//! (SPEC section 3), SARIF 2.1.0 and GitHub annotations.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::span::SourceFile;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use serde_json::json;
+
+/// A diagnostic wrapped for miette's renderer.
+struct Report<'a> {
+    d: &'a Diagnostic,
+    src: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl std::fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl std::fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.d.code.as_str()))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        let mut help = self.d.help.clone().unwrap_or_default();
+        if let Some(ex) = &self.d.example {
+            if !help.is_empty() {
+                help.push('\n');
+            }
+            help.push_str(&format!("for example: {ex}"));
+        }
+        (!help.is_empty()).then(|| Box::new(help) as Box<dyn std::fmt::Display>)
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.d.code.docs_path()))
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+fn byte_span(file: &SourceFile, start: usize, end: usize) -> miette::SourceSpan {
+    let s = file.clamp(start);
+    let e = file.clamp(end).max(s);
+    (s, e - s).into()
+}
+
+/// Render one diagnostic for a terminal (or plain text when not colour).
+pub fn render_human(files: &[SourceFile], d: &Diagnostic, colour: bool) -> String {
+    let Some(file) = files.get(d.span.file as usize) else {
+        return format!("{}[{}]: {}\n", d.severity.as_str(), d.code.as_str(), d.message);
+    };
+    let mut labels = vec![LabeledSpan::new_primary_with_span(None, byte_span(file, d.span.start, d.span.end))];
+    for (s, l) in &d.related {
+        if s.file == d.span.file {
+            labels.push(LabeledSpan::new_with_span(Some(l.clone()), byte_span(file, s.start, s.end)));
+        }
+    }
+    let report = Report {
+        d,
+        src: NamedSource::new(file.name.clone(), file.text.clone()),
+        labels,
+    };
+    let theme = if colour {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        out = format!("{}[{}]: {}\n", d.severity.as_str(), d.code.as_str(), d.message);
+    }
+    out
+}
+
+pub fn print_human(files: &[SourceFile], diags: &[Diagnostic], colour: bool, to_stderr: bool) {
+    for d in diags {
+        let s = render_human(files, d, colour);
+        if to_stderr {
+            eprintln!("{s}");
+        } else {
+            println!("{s}");
+        }
+    }
+}
+
+fn position(files: &[SourceFile], d: &Diagnostic) -> (String, usize, usize, usize, usize) {
+    match files.get(d.span.file as usize) {
+        Some(f) => {
+            let (l, c) = f.line_col(d.span.start);
+            let (el, ec) = f.line_col(d.span.end);
+            (f.name.clone(), l, c, el, ec)
+        }
+        None => (String::new(), 1, 1, 1, 1),
+    }
+}
+
+/// The JSON record of one diagnostic (SPEC section 3, plus `example` and
+/// `docs` which consumers may ignore).
+pub fn json_record(files: &[SourceFile], d: &Diagnostic) -> serde_json::Value {
+    let (file, line, column, end_line, end_column) = position(files, d);
+    let mut v = json!({
+        "file": file,
+        "severity": d.severity.as_str(),
+        "code": d.code.as_str(),
+        "message": d.message,
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "help": d.help,
+    });
+    if let (Some(ex), Some(obj)) = (&d.example, v.as_object_mut()) {
+        obj.insert("example".into(), ex.clone());
+    }
+    v
+}
+
+pub fn json_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::Value {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    json!({
+        "diagnostics": diags.iter().map(|d| json_record(files, d)).collect::<Vec<_>>(),
+        "errors": errors,
+        "warnings": diags.len() - errors,
+    })
+}
+
+pub fn sarif_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::Value {
+    let rules: Vec<serde_json::Value> = crate::diag::Code::ALL
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.as_str(),
+                "name": c.as_str(),
+                "helpUri": c.docs_url(),
+                "defaultConfiguration": {"level": c.severity().as_str()},
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let (file, line, column, end_line, end_column) = position(files, d);
+            let mut text = d.message.clone();
+            if let Some(h) = &d.help {
+                text.push_str(&format!("\nhelp: {h}"));
+            }
+            json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": crate::diag::Code::ALL.iter().position(|c| *c == d.code),
+                "level": d.severity.as_str(),
+                "message": {"text": text},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": file.replace('\\', "/")},
+                        "region": {
+                            "startLine": line,
+                            "startColumn": column,
+                            "endLine": end_line,
+                            "endColumn": end_column,
+                        }
+                    }
+                }],
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "handover",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/handover-policy/handover",
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}
+
+/// GitHub Actions workflow commands; the message escapes %, CR and LF.
+pub fn github_lines(files: &[SourceFile], diags: &[Diagnostic]) -> Vec<String> {
+    let esc = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let esc_prop = |s: &str| esc(s).replace(':', "%3A").replace(',', "%2C");
+    diags
+        .iter()
+        .map(|d| {
+            let (file, line, column, end_line, end_column) = position(files, d);
+            let mut msg = d.message.clone();
+            if let Some(h) = &d.help {
+                msg.push_str(&format!("\nhelp: {h}"));
+            }
+            format!(
+                "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+                d.severity.as_str(),
+                esc_prop(&file),
+                line,
+                column,
+                end_line,
+                end_column,
+                esc_prop(&format!("handover {}", d.code.as_str())),
+                esc(&msg)
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,195 @@
+//! Diagnostics: the stable codes of SPEC 2.6 and what each finding carries.
+
+use crate::span::Span;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident => $name:literal, $sev:ident;)*) => {
+        /// A diagnostic's stable code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($variant),* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $name),* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$sev),* }
+            }
+
+            pub fn parse(s: &str) -> Option<Code> {
+                match s { $($name => Some(Code::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax => "syntax", Error;
+    UnknownField => "unknown-field", Error;
+    UnknownValue => "unknown-value", Error;
+    TypeMismatch => "type-mismatch", Error;
+    OutOfRange => "out-of-range", Error;
+    UnknownQueue => "unknown-queue", Error;
+    Duplicate => "duplicate", Error;
+    BadRegex => "bad-regex", Error;
+    MissingQueue => "missing-queue", Error;
+    TooComplex => "too-complex", Error;
+    Unsatisfiable => "unsatisfiable", Warning;
+    AlwaysTrue => "always-true", Warning;
+    ShadowedRule => "shadowed-rule", Warning;
+    AmbiguousRoute => "ambiguous-route", Warning;
+    MixedAndOr => "mixed-and-or", Warning;
+    Unused => "unused", Warning;
+    UncoveredValues => "uncovered-values", Warning;
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Code {
+    /// Where the code's page lives in the repository.
+    pub fn docs_path(self) -> String {
+        format!("docs/diagnostics/{}.md", self.as_str())
+    }
+
+    pub fn docs_url(self) -> String {
+        format!("{}/{}.md", DOCS_BASE, self.as_str())
+    }
+}
+
+/// Where the diagnostics pages are published.
+pub const DOCS_BASE: &str = "https://github.com/handover-policy/handover/blob/main/docs/diagnostics";
+
+/// A text replacement that fixes (part of) a diagnostic.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Edit {
+    #[serde(skip)]
+    pub span: Span,
+    pub text: String,
+}
+
+/// A suggested fix: a title and the edits that apply it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    pub help: Option<String>,
+    /// Secondary places worth pointing at, with a short label.
+    pub related: Vec<(Span, String)>,
+    /// Facts (as JSON) that demonstrate an analysis finding.
+    pub example: Option<serde_json::Value>,
+    pub fixes: Vec<Fix>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            span,
+            help: None,
+            related: Vec::new(),
+            example: None,
+            fixes: Vec::new(),
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.related.push((span, label.into()));
+        self
+    }
+
+    pub fn with_fix(mut self, title: impl Into<String>, span: Span, text: impl Into<String>) -> Diagnostic {
+        self.fixes.push(Fix {
+            title: title.into(),
+            edits: vec![Edit {
+                span,
+                text: text.into(),
+            }],
+        });
+        self
+    }
+
+    pub fn with_example(mut self, example: serde_json::Value) -> Diagnostic {
+        self.example = Some(example);
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The closest candidate within a bounded edit distance, for "did you mean".
+pub fn suggest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let lower = word.to_lowercase();
+    let limit = match word.chars().count() {
+        0..=2 => 1,
+        3..=5 => 2,
+        _ => 3,
+    };
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        let d = strsim::damerau_levenshtein(&lower, &c.to_lowercase());
+        // a candidate that merely contains the word is a good guess too
+        let d = if d > limit && lower.len() >= 4 && c.to_lowercase().starts_with(&lower) {
+            limit
+        } else {
+            d
+        };
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// "a, b or c" with each item in backticks.
+pub fn list_words<S: AsRef<str>>(items: &[S]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("`{}`", s.as_ref())).collect();
+    match quoted.len() {
+        0 => String::new(),
+        1 => quoted[0].clone(),
+        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}

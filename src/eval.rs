@@ -1,0 +1,437 @@
+//! The evaluator: precomputed per-column indexes over the decision table.
+//! A decision ANDs one bitset per constrained column, then applies the
+//! priority hit policy to the matching rows. The syntax tree is not
+//! consulted at run time.
+
+use crate::check::model::{ActionM, FieldType, Model, Present, Priority, SetPred, TextPred};
+use crate::facts::{Facts, Value};
+use crate::syntax::ast::ActionKind;
+use crate::table::Table;
+use serde::Serialize;
+use std::cell::RefCell;
+
+type Bits = Vec<u64>;
+
+fn bits(n: usize) -> Bits {
+    vec![0; n.div_ceil(64)]
+}
+
+fn set_bit(b: &mut Bits, i: usize) {
+    if let Some(w) = b.get_mut(i / 64) {
+        *w |= 1 << (i % 64);
+    }
+}
+
+enum Column {
+    /// enum, level, bool: a bitset of rows per value.
+    Discrete { by_value: Vec<Bits> },
+    /// number, int: sorted boundaries; region 2i is below boundary i (and
+    /// above i-1), region 2i+1 is the boundary itself.
+    Num { bounds: Vec<f64>, by_region: Vec<Bits> },
+    /// set: rows accepting a present value, and per distinct clause the
+    /// rows that require it to be true / false.
+    Set { base: Bits, clauses: Vec<(SetPred, Bits, Bits)> },
+    /// text: like set; regexes (and case-insensitive `contains`) run as
+    /// one RegexSet.
+    Text {
+        base: Bits,
+        preds: Vec<(TextPred, Bits, Bits)>,
+        regex: Option<regex::RegexSet>,
+        /// For each pred, its index in the RegexSet.
+        regex_index: Vec<Option<usize>>,
+    },
+}
+
+struct ColumnIndex {
+    field: usize,
+    missing: Bits,
+    column: Column,
+}
+
+/// What the policy decided for one set of facts (SPEC 2.4). Names borrow
+/// from the policy: a decision allocates only its lists.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Decision<'p> {
+    pub action: ActionKind,
+    pub queue: Option<&'p str>,
+    pub priority: Option<Priority>,
+    /// The winning rule's name; None when the baseline decided.
+    pub rule: Option<&'p str>,
+    pub matched: Vec<&'p str>,
+    pub tags: Vec<&'p str>,
+    pub attach: Vec<&'p str>,
+    pub missing: Vec<&'p str>,
+    #[serde(skip)]
+    pub rule_index: Option<usize>,
+    #[serde(skip)]
+    pub matched_index: Vec<usize>,
+}
+
+impl Serialize for ActionKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for Priority {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+pub struct Evaluator {
+    columns: Vec<ColumnIndex>,
+    row_rule: Vec<usize>,
+    words: usize,
+    all_rows: Bits,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Bits> = const { RefCell::new(Vec::new()) };
+}
+
+impl Evaluator {
+    pub fn new(model: &Model, table: &Table) -> Evaluator {
+        let n = table.rows.len();
+        let mut all_rows = bits(n);
+        for i in 0..n {
+            set_bit(&mut all_rows, i);
+        }
+        let mut columns = Vec::new();
+        for (fi, field) in model.fields.iter().enumerate() {
+            if !table.rows.iter().any(|r| r.cell(fi).is_some()) {
+                continue;
+            }
+            let accepts_missing = |r: &crate::table::Row| r.cell(fi).is_none_or(|c| c.missing);
+            let mut missing = bits(n);
+            for (i, r) in table.rows.iter().enumerate() {
+                if accepts_missing(r) {
+                    set_bit(&mut missing, i);
+                }
+            }
+            let rows_accepting = |v: &Value| {
+                let mut b = bits(n);
+                for (i, r) in table.rows.iter().enumerate() {
+                    if r.cell(fi).is_none_or(|c| c.accepts(Some(v))) {
+                        set_bit(&mut b, i);
+                    }
+                }
+                b
+            };
+            let column = match &field.ty {
+                FieldType::Enum(_) | FieldType::Level(_) | FieldType::Bool => {
+                    let k = field.ty.discrete_len().unwrap_or(0);
+                    Column::Discrete {
+                        by_value: (0..k).map(|v| rows_accepting(&Value::Index(v as u32))).collect(),
+                    }
+                }
+                FieldType::Number { .. } | FieldType::Int { .. } => {
+                    let mut bounds: Vec<f64> = Vec::new();
+                    for r in &table.rows {
+                        if let Some(c) = r.cell(fi) {
+                            if let Some(Present::Num(s)) = &c.present {
+                                for p in &s.parts {
+                                    for v in [p.lo.value, p.hi.value] {
+                                        if v.is_finite() {
+                                            bounds.push(v);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    bounds.sort_by(f64::total_cmp);
+                    bounds.dedup();
+                    let mut by_region = Vec::with_capacity(bounds.len() * 2 + 1);
+                    for i in 0..=bounds.len() {
+                        let lo = if i == 0 { None } else { bounds.get(i - 1).copied() };
+                        let hi = bounds.get(i).copied();
+                        let rep = match (lo, hi) {
+                            (None, None) => 0.0,
+                            (None, Some(h)) => h - 1.0,
+                            (Some(l), None) => l + 1.0,
+                            (Some(l), Some(h)) => l + (h - l) / 2.0,
+                        };
+                        by_region.push(rows_accepting(&Value::Num(rep)));
+                        if let Some(h) = hi {
+                            by_region.push(rows_accepting(&Value::Num(h)));
+                        }
+                    }
+                    Column::Num { bounds, by_region }
+                }
+                FieldType::Set(_) => {
+                    let mut base = bits(n);
+                    let mut clauses: Vec<(SetPred, Bits, Bits)> = Vec::new();
+                    for (i, r) in table.rows.iter().enumerate() {
+                        match r.cell(fi) {
+                            None => set_bit(&mut base, i),
+                            Some(c) => {
+                                if let Some(Present::Set(cl)) = &c.present {
+                                    set_bit(&mut base, i);
+                                    for (p, want) in cl {
+                                        let k = match clauses.iter().position(|(q, _, _)| q == p) {
+                                            Some(k) => k,
+                                            None => {
+                                                clauses.push((p.clone(), bits(n), bits(n)));
+                                                clauses.len() - 1
+                                            }
+                                        };
+                                        if let Some((_, t, f)) = clauses.get_mut(k) {
+                                            set_bit(if *want { t } else { f }, i);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Column::Set { base, clauses }
+                }
+                FieldType::Text => {
+                    let mut base = bits(n);
+                    let mut preds: Vec<(TextPred, Bits, Bits)> = Vec::new();
+                    for (i, r) in table.rows.iter().enumerate() {
+                        match r.cell(fi) {
+                            None => set_bit(&mut base, i),
+                            Some(c) => {
+                                if let Some(Present::Text(cl)) = &c.present {
+                                    set_bit(&mut base, i);
+                                    for (p, want) in cl {
+                                        let k = match preds.iter().position(|(q, _, _)| q == p) {
+                                            Some(k) => k,
+                                            None => {
+                                                preds.push((p.clone(), bits(n), bits(n)));
+                                                preds.len() - 1
+                                            }
+                                        };
+                                        if let Some((_, t, f)) = preds.get_mut(k) {
+                                            set_bit(if *want { t } else { f }, i);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    let mut patterns = Vec::new();
+                    let mut regex_index = Vec::new();
+                    for (p, _, _) in &preds {
+                        match p {
+                            TextPred::Matches(pat) => {
+                                regex_index.push(Some(patterns.len()));
+                                patterns.push(pat.clone());
+                            }
+                            TextPred::Contains(s) => {
+                                regex_index.push(Some(patterns.len()));
+                                patterns.push(format!("(?i){}", regex::escape(s)));
+                            }
+                            TextPred::Eq(_) => regex_index.push(None),
+                        }
+                    }
+                    let regex = if patterns.is_empty() {
+                        None
+                    } else {
+                        regex::RegexSet::new(&patterns).ok()
+                    };
+                    Column::Text {
+                        base,
+                        preds,
+                        regex,
+                        regex_index,
+                    }
+                }
+            };
+            columns.push(ColumnIndex {
+                field: fi,
+                missing,
+                column,
+            });
+        }
+        Evaluator {
+            columns,
+            row_rule: table.rows.iter().map(|r| r.rule).collect(),
+            words: n.div_ceil(64),
+            all_rows,
+        }
+    }
+
+    /// The rules whose condition holds, in source order.
+    pub fn matched_rules(&self, facts: &Facts, out: &mut Vec<usize>) {
+        SCRATCH.with(|s| {
+            let mut acc = s.borrow_mut();
+            acc.clear();
+            acc.extend_from_slice(&self.all_rows);
+            for col in &self.columns {
+                let v = facts.get(col.field);
+                and_column(&mut acc, col, v);
+            }
+            let mut last = usize::MAX;
+            for (w, word) in acc.iter().enumerate() {
+                let mut x = *word;
+                while x != 0 {
+                    let b = x.trailing_zeros() as usize;
+                    x &= x - 1;
+                    let rule = self.row_rule.get(w * 64 + b).copied().unwrap_or(usize::MAX);
+                    if rule != last && rule != usize::MAX {
+                        out.push(rule);
+                        last = rule;
+                    }
+                }
+            }
+        });
+        let _ = self.words;
+    }
+}
+
+fn and_into(acc: &mut [u64], b: &[u64]) {
+    for (a, x) in acc.iter_mut().zip(b) {
+        *a &= *x;
+    }
+}
+
+fn and_not_into(acc: &mut [u64], b: &[u64]) {
+    for (a, x) in acc.iter_mut().zip(b) {
+        *a &= !*x;
+    }
+}
+
+fn and_column(acc: &mut [u64], col: &ColumnIndex, v: Option<&Value>) {
+    let Some(v) = v else {
+        and_into(acc, &col.missing);
+        return;
+    };
+    match (&col.column, v) {
+        (Column::Discrete { by_value }, Value::Index(i)) => match by_value.get(*i as usize) {
+            Some(b) => and_into(acc, b),
+            None => acc.iter_mut().for_each(|a| *a = 0),
+        },
+        (Column::Num { bounds, by_region }, Value::Num(x)) => {
+            let i = bounds.partition_point(|b| b < x);
+            let region = if bounds.get(i) == Some(x) { 2 * i + 1 } else { 2 * i };
+            match by_region.get(region) {
+                Some(b) => and_into(acc, b),
+                None => acc.iter_mut().for_each(|a| *a = 0),
+            }
+        }
+        (Column::Set { base, clauses }, Value::Set(items)) => {
+            and_into(acc, base);
+            for (p, need_true, need_false) in clauses {
+                if p.holds(items) {
+                    and_not_into(acc, need_false);
+                } else {
+                    and_not_into(acc, need_true);
+                }
+            }
+        }
+        (
+            Column::Text {
+                base,
+                preds,
+                regex,
+                regex_index,
+            },
+            Value::Text(t),
+        ) => {
+            and_into(acc, base);
+            let hits = regex.as_ref().map(|r| r.matches(t));
+            for ((p, need_true, need_false), ri) in preds.iter().zip(regex_index) {
+                let holds = match (p, ri, &hits) {
+                    (TextPred::Eq(s), _, _) => t == s,
+                    (_, Some(k), Some(h)) => h.matched(*k),
+                    _ => p.holds(t),
+                };
+                if holds {
+                    and_not_into(acc, need_false);
+                } else {
+                    and_not_into(acc, need_true);
+                }
+            }
+        }
+        _ => acc.iter_mut().for_each(|a| *a = 0),
+    }
+}
+
+/// The baseline action from the automation block (SPEC 2.4 step 2).
+pub fn baseline<'m>(model: &'m Model, facts: &Facts) -> Option<&'m ActionM> {
+    let auto = model.automation.as_ref()?;
+    Some(match facts.get(auto.field) {
+        Some(Value::Index(i)) => auto.by_value.get(*i as usize).unwrap_or(&auto.otherwise),
+        _ => &auto.otherwise,
+    })
+}
+
+/// Apply the priority hit policy to the matched rules (SPEC 2.4).
+pub fn resolve<'p>(model: &'p Model, facts: &Facts, matched: Vec<usize>) -> Decision<'p> {
+    let base = baseline(model, facts);
+    let base_kind = base.map_or(ActionKind::Answer, |b| b.kind);
+    let mut action = base_kind;
+    for &r in &matched {
+        if let Some(rule) = model.rules.get(r) {
+            action = action.max(rule.action.kind);
+        }
+    }
+    let mut winner: Option<usize> = None;
+    for &r in &matched {
+        let Some(rule) = model.rules.get(r) else { continue };
+        if rule.action.kind != action {
+            continue;
+        }
+        let better = match winner.and_then(|w| model.rules.get(w)) {
+            None => true,
+            Some(w) => rule.priority > w.priority,
+        };
+        if better {
+            winner = Some(r);
+        }
+    }
+    let win_rule = winner.and_then(|w| model.rules.get(w));
+    let (queue, priority) = match (action, win_rule) {
+        (ActionKind::Answer, _) => (None, None),
+        (_, Some(w)) => (w.action.queue.as_deref(), Some(w.priority)),
+        (_, None) => (base.and_then(|b| b.queue.as_deref()), Some(Priority::Normal)),
+    };
+    let mut tags: Vec<&str> = Vec::new();
+    let mut attach: Vec<&str> = Vec::new();
+    if action != ActionKind::Answer {
+        for t in &model.ticket {
+            if !attach.contains(&t.as_str()) {
+                attach.push(t);
+            }
+        }
+    }
+    for &r in &matched {
+        let Some(rule) = model.rules.get(r) else { continue };
+        for t in &rule.tags {
+            if !tags.contains(&t.as_str()) {
+                tags.push(t);
+            }
+        }
+        if action != ActionKind::Answer {
+            for a in &rule.attach {
+                if !attach.contains(&a.as_str()) {
+                    attach.push(a);
+                }
+            }
+        }
+    }
+    let missing = model
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| f.read && facts.get(*i).is_none())
+        .map(|(_, f)| f.name.as_str())
+        .collect();
+    Decision {
+        action,
+        queue,
+        priority,
+        rule: win_rule.map(|r| r.name.as_str()),
+        matched: matched
+            .iter()
+            .filter_map(|r| model.rules.get(*r).map(|x| x.name.as_str()))
+            .collect(),
+        tags,
+        attach,
+        missing,
+        rule_index: winner,
+        matched_index: matched,
+    }
+}

@@ -1,0 +1,253 @@
+//! Facts: one conversation's known values, typed against a policy.
+
+use crate::check::model::{Cell, FieldType, Model, Present, SetPred, TextPred};
+use std::fmt;
+
+/// A present fact's value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// An enum or level value by index; for bool 0 = false, 1 = true.
+    Index(u32),
+    Num(f64),
+    Text(String),
+    /// Set elements by index, sorted, without repeats.
+    Set(Vec<u32>),
+}
+
+/// The facts of one decision, by field index. Build them from JSON with
+/// [`Facts::from_json`] or in code with [`Facts::set`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facts {
+    pub values: Vec<Option<Value>>,
+}
+
+/// Why facts do not fit a policy: a value of the wrong JSON type, an
+/// undeclared value name, a number outside the range...
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FactError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for FactError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FactError {}
+
+fn err(field: &str, message: String) -> FactError {
+    FactError {
+        field: Some(field.to_string()),
+        message,
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+impl Facts {
+    pub fn empty(model: &Model) -> Facts {
+        Facts {
+            values: vec![None; model.fields.len()],
+        }
+    }
+
+    pub fn get(&self, field: usize) -> Option<&Value> {
+        self.values.get(field).and_then(|v| v.as_ref())
+    }
+
+    /// Facts from a JSON object. Keys the policy does not declare are
+    /// ignored; `null` is a missing fact.
+    pub fn from_json(model: &Model, json: &serde_json::Value) -> Result<Facts, FactError> {
+        let mut facts = Facts::empty(model);
+        facts.merge_json(model, json)?;
+        Ok(facts)
+    }
+
+    /// Merge a JSON object into these facts, later values winning (a
+    /// `null` leaves the fact as it was).
+    pub fn merge_json(&mut self, model: &Model, json: &serde_json::Value) -> Result<(), FactError> {
+        let serde_json::Value::Object(map) = json else {
+            return Err(FactError {
+                field: None,
+                message: format!("facts must be a JSON object, found {}", json_kind(json)),
+            });
+        };
+        for (key, v) in map {
+            let Some(fi) = model.field(key) else { continue };
+            if v.is_null() {
+                continue;
+            }
+            let value = Self::typed(model, fi, v)?;
+            if let Some(slot) = self.values.get_mut(fi) {
+                *slot = Some(value);
+            }
+        }
+        Ok(())
+    }
+
+    /// Set one fact from JSON, by field name.
+    pub fn set(&mut self, model: &Model, field: &str, v: &serde_json::Value) -> Result<(), FactError> {
+        let fi = model
+            .field(field)
+            .ok_or_else(|| err(field, format!("the policy has no field `{field}`")))?;
+        let value = if v.is_null() {
+            None
+        } else {
+            Some(Self::typed(model, fi, v)?)
+        };
+        if let Some(slot) = self.values.get_mut(fi) {
+            *slot = value;
+        }
+        Ok(())
+    }
+
+    fn typed(model: &Model, fi: usize, v: &serde_json::Value) -> Result<Value, FactError> {
+        let Some(field) = model.fields.get(fi) else {
+            return Err(FactError {
+                field: None,
+                message: "unknown field".into(),
+            });
+        };
+        let name = field.name.as_str();
+        match &field.ty {
+            FieldType::Enum(values) | FieldType::Level(values) => {
+                let serde_json::Value::String(s) = v else {
+                    return Err(err(name, format!("`{name}` must be one of its values as a string, found {}", json_kind(v))));
+                };
+                values
+                    .iter()
+                    .position(|x| x == s)
+                    .map(|i| Value::Index(i as u32))
+                    .ok_or_else(|| {
+                        err(name, format!("`{s}` is not a value of `{name}` (expected {})", crate::diag::list_words(values)))
+                    })
+            }
+            FieldType::Set(values) => {
+                let serde_json::Value::Array(items) = v else {
+                    return Err(err(name, format!("`{name}` must be a list of its values, found {}", json_kind(v))));
+                };
+                let mut out = Vec::with_capacity(items.len());
+                for it in items {
+                    let serde_json::Value::String(s) = it else {
+                        return Err(err(name, format!("`{name}` must list its values as strings, found {}", json_kind(it))));
+                    };
+                    let i = values.iter().position(|x| x == s).ok_or_else(|| {
+                        err(name, format!("`{s}` is not a value of `{name}` (expected {})", crate::diag::list_words(values)))
+                    })?;
+                    out.push(i as u32);
+                }
+                out.sort_unstable();
+                out.dedup();
+                Ok(Value::Set(out))
+            }
+            FieldType::Number { lo, hi } | FieldType::Int { lo, hi } => {
+                let Some(x) = v.as_f64() else {
+                    return Err(err(name, format!("`{name}` must be a number, found {}", json_kind(v))));
+                };
+                if !x.is_finite() {
+                    return Err(err(name, format!("`{name}` is not a finite number")));
+                }
+                if matches!(field.ty, FieldType::Int { .. }) && x.fract() != 0.0 {
+                    return Err(err(name, format!("`{name}` must be a whole number, found {x}")));
+                }
+                if lo.is_some_and(|lo| x < lo) || hi.is_some_and(|hi| x > hi) {
+                    return Err(err(
+                        name,
+                        format!("`{name}` is {x}, outside its range {}", field.ty.describe().trim_start_matches(|c: char| c.is_alphabetic())),
+                    ));
+                }
+                // -0 and 0 are the same fact
+                Ok(Value::Num(if x == 0.0 { 0.0 } else { x }))
+            }
+            FieldType::Bool => match v {
+                serde_json::Value::Bool(b) => Ok(Value::Index(*b as u32)),
+                _ => Err(err(name, format!("`{name}` must be true or false"))),
+            },
+            FieldType::Text => match v {
+                serde_json::Value::String(s) => Ok(Value::Text(s.clone())),
+                _ => Err(err(name, format!("`{name}` must be a string, found {}", json_kind(v)))),
+            },
+        }
+    }
+
+    /// The facts as JSON (declared fields only, missing ones left out).
+    pub fn to_json(&self, model: &Model) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        for (fi, v) in self.values.iter().enumerate() {
+            let (Some(v), Some(f)) = (v, model.fields.get(fi)) else {
+                continue;
+            };
+            map.insert(f.name.clone(), value_json(&f.ty, v));
+        }
+        serde_json::Value::Object(map)
+    }
+}
+
+/// One fact as JSON.
+pub fn value_json(ty: &FieldType, v: &Value) -> serde_json::Value {
+    use serde_json::json;
+    match (ty, v) {
+        (FieldType::Bool, Value::Index(i)) => json!(*i == 1),
+        (_, Value::Index(i)) => json!(ty.values().get(*i as usize).cloned().unwrap_or_default()),
+        (FieldType::Int { .. }, Value::Num(x)) if x.fract() == 0.0 && x.abs() < 9e15 => json!(*x as i64),
+        (_, Value::Num(x)) => json!(x),
+        (_, Value::Text(s)) => json!(s),
+        (_, Value::Set(items)) => json!(items
+            .iter()
+            .filter_map(|i| ty.values().get(*i as usize).cloned())
+            .collect::<Vec<_>>()),
+    }
+}
+
+impl TextPred {
+    /// Direct evaluation (the evaluator batches regexes instead).
+    pub fn holds(&self, text: &str) -> bool {
+        match self {
+            TextPred::Eq(s) => text == s,
+            TextPred::Matches(p) => regex::Regex::new(p).is_ok_and(|r| r.is_match(text)),
+            TextPred::Contains(s) => text.to_lowercase().contains(s.as_str()),
+        }
+    }
+}
+
+impl SetPred {
+    pub fn holds(&self, items: &[u32]) -> bool {
+        match self {
+            SetPred::HasAny(v) => v.iter().any(|x| items.binary_search(x).is_ok()),
+            SetPred::HasAll(v) => v.iter().all(|x| items.binary_search(x).is_ok()),
+        }
+    }
+}
+
+impl Cell {
+    /// Whether this cell accepts a fact: the reference meaning of a cell,
+    /// used to build indexes and by the test interpreter.
+    pub fn accepts(&self, v: Option<&Value>) -> bool {
+        let Some(v) = v else {
+            return self.missing;
+        };
+        match (&self.present, v) {
+            (None, _) => false,
+            (Some(Present::Values(mask)), Value::Index(i)) => mask.get(*i as usize).copied().unwrap_or(false),
+            (Some(Present::Num(s)), Value::Num(x)) => s.contains(*x),
+            (Some(Present::Set(clauses)), Value::Set(items)) => {
+                clauses.iter().all(|(p, want)| p.holds(items) == *want)
+            }
+            (Some(Present::Text(clauses)), Value::Text(t)) => {
+                clauses.iter().all(|(p, want)| p.holds(t) == *want)
+            }
+            _ => false,
+        }
+    }
+}

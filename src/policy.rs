@@ -1,0 +1,229 @@
+//! The library API: load a policy, get all its diagnostics, decide.
+
+use crate::check::model::Model;
+use crate::diag::Diagnostic;
+use crate::eval::{self, Decision, Evaluator};
+use crate::facts::{FactError, Facts};
+use crate::span::SourceFile;
+use crate::syntax::ast::Ast;
+use crate::table::Table;
+use std::path::{Path, PathBuf};
+
+/// Everything known about a policy's text: parsed, checked and, when it
+/// has no errors, compiled. Diagnostics are sorted by file and position.
+pub struct Checked {
+    pub files: Vec<SourceFile>,
+    pub asts: Vec<Ast>,
+    pub model: Model,
+    pub diagnostics: Vec<Diagnostic>,
+    /// None when the policy has errors.
+    pub table: Option<Table>,
+}
+
+impl Checked {
+    pub fn from_sources(files: Vec<SourceFile>) -> Checked {
+        Self::build(files, true)
+    }
+
+    /// Parse, check and compile; `analyze` adds the table-based warnings.
+    pub fn build(files: Vec<SourceFile>, analyze: bool) -> Checked {
+        let mut diagnostics = Vec::new();
+        let mut asts = Vec::with_capacity(files.len());
+        for (i, f) in files.iter().enumerate() {
+            let (ast, d) = crate::syntax::parse(i as u32, &f.text);
+            asts.push(ast);
+            diagnostics.extend(d);
+        }
+        let (model, d) = crate::check::check(&files, &asts);
+        diagnostics.extend(d);
+        let mut table = None;
+        if !diagnostics.iter().any(Diagnostic::is_error) {
+            let (t, d) = crate::table::compile(&model);
+            let too_complex = !d.is_empty();
+            diagnostics.extend(d);
+            if !too_complex {
+                if analyze {
+                    diagnostics.extend(crate::analyze::warnings(&model, &t));
+                }
+                table = Some(t);
+            }
+        }
+        diagnostics.sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
+        Checked {
+            files,
+            asts,
+            model,
+            diagnostics,
+            table,
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn into_policy(self) -> Result<Policy, Checked> {
+        match self.table.clone() {
+            Some(table) if !self.has_errors() => {
+                let evaluator = Evaluator::new(&self.model, &table);
+                Ok(Policy {
+                    checked: self,
+                    table,
+                    evaluator,
+                })
+            }
+            _ => Err(self),
+        }
+    }
+}
+
+/// Why a policy could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{path}` is not valid UTF-8 text (first bad byte at offset {offset})")]
+    NotUtf8 { path: String, offset: usize },
+    #[error("`{path}` holds no `.handover` files")]
+    Empty { path: String },
+    #[error("the policy has {} error(s); run `handover check` to see them", .0.diagnostics.iter().filter(|d| d.is_error()).count())]
+    Invalid(Box<Checked>),
+}
+
+impl std::fmt::Debug for Checked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checked")
+            .field("files", &self.files.iter().map(|f| &f.name).collect::<Vec<_>>())
+            .field("diagnostics", &self.diagnostics.len())
+            .finish()
+    }
+}
+
+/// Read a policy's source files: a file, or every `.handover` file of a
+/// directory in name order.
+pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, LoadError> {
+    let display = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
+        path: display.clone(),
+        source,
+    })?;
+    let paths: Vec<PathBuf> = if meta.is_dir() {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|source| LoadError::Io {
+                path: display.clone(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "handover") && p.is_file())
+            .collect();
+        v.sort();
+        if v.is_empty() {
+            return Err(LoadError::Empty { path: display });
+        }
+        v
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut files = Vec::new();
+    for p in paths {
+        let name = p.display().to_string();
+        let bytes = std::fs::read(&p).map_err(|source| LoadError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        files.push(source_from_bytes(name, bytes)?);
+    }
+    Ok(files)
+}
+
+pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, LoadError> {
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.replace_range(..3, "");
+            }
+            Ok(SourceFile::new(name, text))
+        }
+        Err(e) => Err(LoadError::NotUtf8 {
+            path: name,
+            offset: e.utf8_error().valid_up_to(),
+        }),
+    }
+}
+
+/// A policy without errors, compiled and ready to decide.
+///
+/// ```
+/// use handover::Policy;
+///
+/// let policy = Policy::from_text("example.handover", r#"
+/// field category: enum { refund, billing, other }
+/// field confidence: number 0..1
+/// queue "billing"
+/// when category = refund and confidence < 60% then route "billing" priority high
+/// "#).unwrap();
+///
+/// let facts = policy.facts(&serde_json::json!({"category": "refund", "confidence": 0.4})).unwrap();
+/// let decision = policy.decide(&facts);
+/// assert_eq!(decision.action.as_str(), "route");
+/// assert_eq!(decision.queue, Some("billing"));
+/// assert_eq!(decision.rule, Some("line 5"));
+/// ```
+pub struct Policy {
+    checked: Checked,
+    table: Table,
+    evaluator: Evaluator,
+}
+
+impl Policy {
+    /// Compile a policy from text. Errors come back with every diagnostic.
+    pub fn from_text(name: &str, text: &str) -> Result<Policy, LoadError> {
+        Checked::from_sources(vec![SourceFile::new(name, text)])
+            .into_policy()
+            .map_err(|c| LoadError::Invalid(Box::new(c)))
+    }
+
+    /// Load a policy file or directory.
+    pub fn load(path: impl AsRef<Path>) -> Result<Policy, LoadError> {
+        let files = read_sources(path.as_ref())?;
+        Checked::from_sources(files)
+            .into_policy()
+            .map_err(|c| LoadError::Invalid(Box::new(c)))
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.checked.model
+    }
+
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    pub fn checked(&self) -> &Checked {
+        &self.checked
+    }
+
+    /// The warnings of a policy that compiled.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.checked.diagnostics
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.checked.model.name.as_deref()
+    }
+
+    /// Facts from a JSON object, checked against the policy's fields.
+    pub fn facts(&self, json: &serde_json::Value) -> Result<Facts, FactError> {
+        Facts::from_json(&self.checked.model, json)
+    }
+
+    pub fn decide(&self, facts: &Facts) -> Decision<'_> {
+        let mut matched = Vec::new();
+        self.evaluator.matched_rules(facts, &mut matched);
+        eval::resolve(&self.checked.model, facts, matched)
+    }
+}

@@ -1,0 +1,862 @@
+//! Parsing: text to syntax tree, one statement at a time so that a broken
+//! statement costs one diagnostic and the rest of the file still parses.
+
+pub mod ast;
+pub mod lex;
+mod words;
+
+use crate::diag::{Code, Diagnostic};
+use crate::span::Span;
+use ast::*;
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/handover.pest"]
+struct Grammar;
+
+
+/// Parse one file. Never fails: what does not parse becomes `syntax`
+/// diagnostics and `StmtKind::Error` statements.
+pub fn parse(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
+    let mut ast = Ast {
+        stmts: Vec::new(),
+        comments: lex::comments(file, text),
+    };
+    let mut diags = Vec::new();
+    let unterminated = lex::unterminated_strings(text);
+    let mut queue: Vec<(usize, usize)> = lex::split(text);
+    queue.reverse();
+    while let Some((start, end)) = queue.pop() {
+        let chunk = text.get(start..end).unwrap_or("");
+        if lex::code_is_blank(chunk) {
+            continue;
+        }
+        let trimmed_end = start + chunk.trim_end().len();
+        let stmt_span = Span::new(file, start, trimmed_end);
+        if let Some(&q) = unterminated.iter().find(|&&q| q >= start && q < end) {
+            diags.push(
+                Diagnostic::new(
+                    Code::Syntax,
+                    Span::new(file, q, line_end(text, q)),
+                    "unterminated string: a string must end with `\"` on the same line",
+                )
+                .with_help("close the string with `\"`; write `\\n` for a line break inside it"),
+            );
+            ast.stmts.push(error_stmt(stmt_span));
+            continue;
+        }
+        let (depth, at) = lex::nesting(chunk);
+        if depth > lex::MAX_NESTING {
+            diags.push(
+                Diagnostic::new(
+                    Code::Syntax,
+                    Span::new(file, start + at, start + at + 1),
+                    format!(
+                        "this condition nests {} levels deep; at most {} are allowed",
+                        depth,
+                        lex::MAX_NESTING
+                    ),
+                )
+                .with_help("split the rule into several rules, or remove redundant parentheses and `not`s"),
+            );
+            ast.stmts.push(error_stmt(stmt_span));
+            continue;
+        }
+        match Grammar::parse(Rule::statement_file, chunk) {
+            Ok(mut pairs) => {
+                let mut b = Builder {
+                    file,
+                    base: start,
+                    chunk,
+                    diags: &mut diags,
+                };
+                let decl = pairs.next().and_then(|p| p.into_inner().next());
+                let span = decl.as_ref().map_or(stmt_span, |d| b.span(d));
+                let stmt = decl.map(|p| b.statement(p)).unwrap_or(StmtKind::Error);
+                ast.stmts.push(Stmt {
+                    kind: stmt,
+                    span,
+                    doc: None,
+                });
+            }
+            Err(err) => {
+                let pos = match err.location {
+                    pest::error::InputLocation::Pos(p) => p,
+                    pest::error::InputLocation::Span((p, _)) => p,
+                };
+                // The error is at the first word of a later line: the lines
+                // above may be a whole statement and this line a stray one
+                // (a misspelled keyword). Split there and try both halves.
+                let line_start = chunk.get(..pos).map_or(0, |s| s.rfind('\n').map_or(0, |i| i + 1));
+                let only_space_before =
+                    chunk.get(line_start..pos).is_some_and(|s| s.trim().is_empty());
+                if line_start > 0
+                    && only_space_before
+                    && !lex::code_is_blank(chunk.get(..line_start).unwrap_or(""))
+                    && Grammar::parse(Rule::statement_file, chunk.get(..line_start).unwrap_or("")).is_ok()
+                {
+                    queue.push((start + line_start, end));
+                    queue.push((start, start + line_start));
+                    continue;
+                }
+                diags.push(words::syntax_diagnostic(file, start, chunk, pos, &err));
+                ast.stmts.push(error_stmt(stmt_span));
+            }
+        }
+    }
+    attach_docs(&mut ast, text);
+    (ast, diags)
+}
+
+fn error_stmt(span: Span) -> Stmt {
+    Stmt {
+        kind: StmtKind::Error,
+        span,
+        doc: None,
+    }
+}
+
+fn line_end(text: &str, from: usize) -> usize {
+    text.get(from..)
+        .and_then(|s| s.find('\n'))
+        .map_or(text.len(), |i| from + i)
+}
+
+/// `##` lines directly above a statement (no blank line between) document
+/// it, and so does a `##` at the end of its first line.
+fn attach_docs(ast: &mut Ast, text: &str) {
+    let file_lines: Vec<&str> = text.split('\n').collect();
+    let line_of = |off: usize| text.get(..off).map_or(0, |s| s.matches('\n').count());
+    for stmt in &mut ast.stmts {
+        let first_line = line_of(stmt.span.start);
+        let mut docs: Vec<String> = Vec::new();
+        let mut l = first_line;
+        while l > 0 {
+            l -= 1;
+            let t = file_lines.get(l).map_or("", |s| s.trim());
+            if let Some(d) = t.strip_prefix("##") {
+                docs.push(d.trim().to_string());
+            } else {
+                break;
+            }
+        }
+        docs.reverse();
+        for c in &ast.comments {
+            if c.trailing && c.is_doc() && line_of(c.span.start) == first_line {
+                docs.push(c.text.trim_start_matches('#').trim().to_string());
+            }
+        }
+        if !docs.is_empty() {
+            stmt.doc = Some(docs.join("\n"));
+        }
+    }
+}
+
+struct Builder<'d> {
+    file: u32,
+    base: usize,
+    chunk: &'d str,
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+fn children(p: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    p.into_inner()
+}
+
+impl Builder<'_> {
+    /// The pair's span, ending at its last token: pest lets a rule's span
+    /// run over the whitespace and comments skipped before an optional
+    /// part that did not match.
+    fn span(&self, p: &Pair<'_, Rule>) -> Span {
+        let s = p.as_span();
+        let end = p
+            .clone()
+            .into_inner()
+            .flatten()
+            .filter(|c| c.clone().into_inner().next().is_none())
+            .map(|c| c.as_span().end())
+            .max()
+            .unwrap_or(s.end());
+        Span::new(self.file, self.base + s.start(), self.base + end)
+    }
+
+    fn ident(&self, p: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        }
+    }
+
+    fn idents(&self, p: Pair<'_, Rule>) -> Vec<Ident> {
+        children(p)
+            .filter(|c| c.as_rule() == Rule::ident)
+            .map(|c| self.ident(c))
+            .collect()
+    }
+
+    fn string(&self, p: Pair<'_, Rule>) -> Str {
+        let span = self.span(&p);
+        let body = children(p).next().map_or("", |b| b.as_str());
+        Str {
+            value: unescape(body),
+            span,
+        }
+    }
+
+    fn numeric(&mut self, p: Pair<'_, Rule>) -> Literal {
+        let span = self.span(&p);
+        let text = p.as_str().to_string();
+        let kind = match parse_numeric(&text) {
+            Ok(k) => k,
+            Err(msg) => {
+                self.diags.push(
+                    Diagnostic::new(Code::Syntax, span, msg).with_help(
+                        "write a number (`3`, `0.6`), a percentage (`60%`) or a duration such as `30m`, `2h`, `1d` or `1h30m`",
+                    ),
+                );
+                LitKind::Number(0.0)
+            }
+        };
+        Literal { kind, text, span }
+    }
+
+    fn literal(&mut self, p: Pair<'_, Rule>) -> Literal {
+        let span = self.span(&p);
+        let Some(inner) = children(p).next() else {
+            return Literal {
+                kind: LitKind::Number(0.0),
+                text: String::new(),
+                span,
+            };
+        };
+        match inner.as_rule() {
+            Rule::string => {
+                let s = self.string(inner);
+                Literal {
+                    text: self_text(&s),
+                    kind: LitKind::Str(s.value),
+                    span,
+                }
+            }
+            Rule::numeric => self.numeric(inner),
+            Rule::kw_true => Literal {
+                kind: LitKind::Bool(true),
+                text: "true".into(),
+                span,
+            },
+            Rule::kw_false => Literal {
+                kind: LitKind::Bool(false),
+                text: "false".into(),
+                span,
+            },
+            _ => Literal {
+                kind: LitKind::Name(inner.as_str().to_string()),
+                text: inner.as_str().to_string(),
+                span,
+            },
+        }
+    }
+
+    fn literals(&mut self, p: Pair<'_, Rule>) -> Vec<Literal> {
+        children(p)
+            .filter(|c| c.as_rule() == Rule::literal)
+            .map(|c| self.literal(c))
+            .collect()
+    }
+
+    fn statement(&mut self, p: Pair<'_, Rule>) -> StmtKind {
+        let rule = p.as_rule();
+        let span = self.span(&p);
+        let mut it = children(p).filter(|c| !is_punct(c.as_rule()));
+        match rule {
+            Rule::policy_decl => {
+                it.next();
+                match it.next() {
+                    Some(s) => StmtKind::Policy(self.string(s)),
+                    None => StmtKind::Error,
+                }
+            }
+            Rule::field_decl => {
+                it.next();
+                let (Some(name), Some(ty)) = (it.next(), it.next()) else {
+                    return StmtKind::Error;
+                };
+                let name = self.ident(name);
+                let ty_span = self.span(&ty);
+                let ty = self.type_expr(ty);
+                StmtKind::Field { name, ty, ty_span }
+            }
+            Rule::let_decl => {
+                it.next();
+                let (Some(name), Some(lit)) = (it.next(), it.next()) else {
+                    return StmtKind::Error;
+                };
+                StmtKind::Let {
+                    name: self.ident(name),
+                    value: self.literal(lit),
+                }
+            }
+            Rule::queue_decl => {
+                it.next();
+                let Some(name) = it.next() else {
+                    return StmtKind::Error;
+                };
+                let name = self.string(name);
+                let mut sla = None;
+                let mut description = None;
+                for c in it {
+                    match c.as_rule() {
+                        Rule::numeric => sla = Some(self.numeric(c)),
+                        Rule::queue_desc => {
+                            description = children(c).next().map(|s| self.string(s));
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(l) = &sla {
+                    if !matches!(l.kind, LitKind::Duration(_)) {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::Syntax,
+                                l.span,
+                                format!("expected a duration after `sla`, found `{}`", l.text),
+                            )
+                            .with_help("write the time to first response as `30m`, `2h`, `1d` or `1h30m`"),
+                        );
+                    }
+                }
+                StmtKind::Queue {
+                    name,
+                    sla,
+                    description,
+                }
+            }
+            Rule::ticket_decl => {
+                let items = it
+                    .find(|c| c.as_rule() == Rule::ident_list)
+                    .map(|l| self.idents(l))
+                    .unwrap_or_default();
+                StmtKind::Ticket(items)
+            }
+            Rule::automation_decl => {
+                let mut field = None;
+                let mut entries = Vec::new();
+                for c in it {
+                    match c.as_rule() {
+                        Rule::ident => field = Some(self.ident(c)),
+                        Rule::auto_entry => {
+                            if let Some(e) = self.auto_entry(c) {
+                                entries.push(e);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                // one entry per line
+                for w in entries.windows(2) {
+                    if let [a, b] = w {
+                        if a.action.span.end <= b.span.start
+                            && !self.newline_between(a.span.end, b.span.start)
+                        {
+                            self.diags.push(
+                                Diagnostic::new(
+                                    Code::Syntax,
+                                    b.span,
+                                    "expected a new line before the next automation entry",
+                                )
+                                .with_help("write each `VALUES => ACTION` entry on a line of its own"),
+                            );
+                        }
+                    }
+                }
+                match field {
+                    Some(field) => StmtKind::Automation { field, entries },
+                    None => StmtKind::Error,
+                }
+            }
+            Rule::rule_decl => {
+                let mut name = None;
+                let mut when_span = span;
+                let mut cond = None;
+                let mut action = None;
+                let mut modifiers = Vec::new();
+                for c in it {
+                    match c.as_rule() {
+                        Rule::string => name = Some(self.string(c)),
+                        Rule::kw_when => when_span = self.span(&c),
+                        Rule::condition => cond = Some(self.condition(c)),
+                        Rule::action => action = Some(self.action(c)),
+                        Rule::priority_mod | Rule::tag_mod | Rule::note_mod | Rule::attach_mod => {
+                            if let Some(m) = self.modifier(c) {
+                                modifiers.push(m);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                match (cond, action) {
+                    (Some(cond), Some(action)) => StmtKind::Rule(RuleDecl {
+                        name,
+                        when_span,
+                        cond,
+                        action,
+                        modifiers,
+                        span,
+                    }),
+                    _ => StmtKind::Error,
+                }
+            }
+            Rule::example_decl => {
+                let mut name = None;
+                let mut facts = Vec::new();
+                let mut expect = None;
+                let mut modifiers = Vec::new();
+                for c in it {
+                    match c.as_rule() {
+                        Rule::string => name = Some(self.string(c)),
+                        Rule::example_fact => {
+                            let mut fc = children(c).filter(|x| !is_punct(x.as_rule()));
+                            if let (Some(f), Some(v)) = (fc.next(), fc.next()) {
+                                let f = self.ident(f);
+                                let v = if v.as_rule() == Rule::value_set {
+                                    let vs = self.span(&v);
+                                    let items = children(v)
+                                        .find(|x| x.as_rule() == Rule::ident_list)
+                                        .map(|l| self.idents(l))
+                                        .unwrap_or_default();
+                                    ExampleValue::Set(items, vs)
+                                } else {
+                                    ExampleValue::Lit(self.literal(v))
+                                };
+                                facts.push((f, v));
+                            }
+                        }
+                        Rule::action => expect = Some(self.action(c)),
+                        Rule::priority_mod | Rule::tag_mod | Rule::note_mod | Rule::attach_mod => {
+                            if let Some(m) = self.modifier(c) {
+                                modifiers.push(m);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                match (name, expect) {
+                    (Some(name), Some(expect)) => StmtKind::Example(Example {
+                        name,
+                        facts,
+                        expect,
+                        modifiers,
+                        span,
+                    }),
+                    _ => StmtKind::Error,
+                }
+            }
+            _ => StmtKind::Error,
+        }
+    }
+
+    /// Whether a line break separates two file offsets of this chunk.
+    fn newline_between(&self, a: usize, b: usize) -> bool {
+        self.chunk
+            .get(a.saturating_sub(self.base)..b.saturating_sub(self.base))
+            .is_some_and(|s| s.contains('\n'))
+    }
+
+    fn type_expr(&mut self, p: Pair<'_, Rule>) -> TypeExpr {
+        let rule = p.as_rule();
+        let mut it = children(p).filter(|c| !is_punct(c.as_rule()));
+        it.next(); // the type keyword
+        match rule {
+            Rule::enum_type | Rule::set_type => {
+                let items = it
+                    .find(|c| c.as_rule() == Rule::ident_list)
+                    .map(|l| self.idents(l))
+                    .unwrap_or_default();
+                if rule == Rule::enum_type {
+                    TypeExpr::Enum(items)
+                } else {
+                    TypeExpr::Set(items)
+                }
+            }
+            Rule::level_type => TypeExpr::Level(
+                it.filter(|c| c.as_rule() == Rule::ident)
+                    .map(|c| self.ident(c))
+                    .collect(),
+            ),
+            Rule::number_type | Rule::int_type => {
+                let (lo, hi) = match it.next() {
+                    Some(r) => {
+                        let mut nums = children(r).filter(|c| c.as_rule() == Rule::numeric);
+                        let lo = nums.next().map(|n| self.numeric(n));
+                        let hi = nums.next().map(|n| self.numeric(n));
+                        (lo, hi)
+                    }
+                    None => (None, None),
+                };
+                if rule == Rule::number_type {
+                    TypeExpr::Number(lo, hi)
+                } else {
+                    TypeExpr::Int(lo, hi)
+                }
+            }
+            Rule::bool_type => TypeExpr::Bool,
+            _ => TypeExpr::Text,
+        }
+    }
+
+    fn auto_entry(&mut self, p: Pair<'_, Rule>) -> Option<AutoEntry> {
+        let span = self.span(&p);
+        let mut values = Vec::new();
+        let mut otherwise = false;
+        let mut action = None;
+        for c in children(p) {
+            match c.as_rule() {
+                Rule::kw_otherwise => otherwise = true,
+                Rule::ident_list => values = self.idents(c),
+                Rule::action => action = Some(self.action(c)),
+                Rule::stray_modifier => {
+                    let s = self.span(&c);
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::Syntax,
+                            s,
+                            format!("automation entries take no modifiers, found `{}`", first_word_of(c.as_str())),
+                        )
+                        .with_help("move the priority, tags and attachments into a rule: `when FIELD = VALUE then ACTION ...`"),
+                    );
+                }
+                _ => {}
+            }
+        }
+        Some(AutoEntry {
+            values,
+            otherwise,
+            action: action?,
+            span,
+        })
+    }
+
+    fn action(&mut self, p: Pair<'_, Rule>) -> Action {
+        let span = self.span(&p);
+        let mut kind = ActionKind::Answer;
+        let mut queue = None;
+        for c in children(p) {
+            match c.as_rule() {
+                Rule::kw_answer => kind = ActionKind::Answer,
+                Rule::kw_draft => kind = ActionKind::Draft,
+                Rule::kw_route => kind = ActionKind::Route,
+                Rule::kw_human => kind = ActionKind::Human,
+                Rule::string => queue = Some(self.string(c)),
+                _ => {}
+            }
+        }
+        Action { kind, queue, span }
+    }
+
+    fn modifier(&mut self, p: Pair<'_, Rule>) -> Option<Modifier> {
+        let span = self.span(&p);
+        let rule = p.as_rule();
+        let arg = children(p).nth(1)?;
+        Some(match rule {
+            Rule::priority_mod => Modifier::Priority(self.ident(arg), span),
+            Rule::tag_mod => Modifier::Tag(self.string(arg), span),
+            Rule::note_mod => Modifier::Note(self.string(arg), span),
+            _ => Modifier::Attach(self.idents(arg), span),
+        })
+    }
+
+    fn condition(&mut self, p: Pair<'_, Rule>) -> Cond {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::condition | Rule::and_expr => {
+                let is_or = p.as_rule() == Rule::condition;
+                let mut parts: Vec<Cond> = children(p)
+                    .filter(|c| !matches!(c.as_rule(), Rule::kw_or | Rule::kw_and))
+                    .map(|c| self.condition(c))
+                    .collect();
+                if parts.len() == 1 {
+                    parts.pop().unwrap_or(Cond::Or(Vec::new(), span))
+                } else if is_or {
+                    Cond::Or(parts, span)
+                } else {
+                    Cond::And(parts, span)
+                }
+            }
+            Rule::not_expr => {
+                let mut it = children(p);
+                let Some(first) = it.next() else {
+                    return Cond::And(Vec::new(), span);
+                };
+                if first.as_rule() == Rule::kw_not {
+                    match it.next() {
+                        Some(inner) => Cond::Not(Box::new(self.condition(inner)), span),
+                        None => Cond::And(Vec::new(), span),
+                    }
+                } else {
+                    self.condition(first)
+                }
+            }
+            Rule::group => {
+                let inner = children(p).find(|c| c.as_rule() == Rule::condition);
+                match inner {
+                    Some(c) => Cond::Group(Box::new(self.condition(c)), span),
+                    None => Cond::And(Vec::new(), span),
+                }
+            }
+            Rule::atom => self.atom(p),
+            _ => Cond::And(Vec::new(), span),
+        }
+    }
+
+    fn atom(&mut self, p: Pair<'_, Rule>) -> Cond {
+        let span = self.span(&p);
+        let mut it = children(p);
+        let Some(field) = it.next() else {
+            return Cond::And(Vec::new(), span);
+        };
+        let field = self.ident(field);
+        let Some(test) = it.next() else {
+            return Cond::Atom(Atom {
+                op_span: field.span,
+                field,
+                test: Test::Truthy,
+                span,
+            });
+        };
+        let rule = test.as_rule();
+        let test_span = self.span(&test);
+        let parts: Vec<Pair<'_, Rule>> = children(test).collect();
+        // the operator: everything before the first operand
+        let op_end = parts
+            .iter()
+            .find(|c| matches!(c.as_rule(), Rule::literal | Rule::lbrace | Rule::string))
+            .map_or(test_span.end, |c| self.span(c).start);
+        let op_span = Span::new(self.file, test_span.start, op_end);
+        let list = |b: &mut Self, parts: &[Pair<'_, Rule>]| {
+            parts
+                .iter()
+                .find(|c| c.as_rule() == Rule::literal_list)
+                .map(|l| b.literals(l.clone()))
+                .unwrap_or_default()
+        };
+        let t = match rule {
+            Rule::cmp_test => {
+                let op = match parts.first().map(|c| c.as_str()) {
+                    Some("!=") => CmpOp::Ne,
+                    Some("<=") => CmpOp::Le,
+                    Some(">=") => CmpOp::Ge,
+                    Some("<") => CmpOp::Lt,
+                    Some(">") => CmpOp::Gt,
+                    _ => CmpOp::Eq,
+                };
+                match parts.iter().find(|c| c.as_rule() == Rule::literal) {
+                    Some(l) => Test::Cmp(op, self.literal(l.clone())),
+                    None => Test::IsPresent,
+                }
+            }
+            Rule::in_test => Test::In(list(self, &parts)),
+            Rule::not_in_test => Test::NotIn(list(self, &parts)),
+            Rule::has_any_test => Test::HasAny(list(self, &parts)),
+            Rule::has_all_test => Test::HasAll(list(self, &parts)),
+            Rule::has_test => match parts.iter().find(|c| c.as_rule() == Rule::literal) {
+                Some(l) => Test::Has(self.literal(l.clone())),
+                None => Test::IsPresent,
+            },
+            Rule::matches_test | Rule::contains_test => {
+                let s = parts
+                    .iter()
+                    .find(|c| c.as_rule() == Rule::string)
+                    .map(|c| self.string(c.clone()))
+                    .unwrap_or(Str {
+                        value: String::new(),
+                        span: test_span,
+                    });
+                if rule == Rule::matches_test {
+                    Test::Matches(s)
+                } else {
+                    Test::Contains(s)
+                }
+            }
+            Rule::missing_test => Test::IsMissing,
+            _ => Test::IsPresent,
+        };
+        Cond::Atom(Atom {
+            field,
+            test: t,
+            op_span,
+            span,
+        })
+    }
+}
+
+
+fn first_word_of(s: &str) -> &str {
+    s.split_whitespace().next().unwrap_or(s)
+}
+
+fn self_text(s: &Str) -> String {
+    format!("{:?}", s.value)
+}
+
+fn is_punct(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::colon
+            | Rule::comma
+            | Rule::lbrace
+            | Rule::rbrace
+            | Rule::lparen
+            | Rule::rparen
+            | Rule::lt
+            | Rule::eq
+            | Rule::arrow
+            | Rule::dotdot
+            | Rule::EOI
+    )
+}
+
+/// Resolve `\"`, `\\` and `\n`; any other backslash stays as written so a
+/// regex reads naturally.
+pub fn unescape(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.peek() {
+                Some('"') => {
+                    out.push('"');
+                    chars.next();
+                }
+                Some('\\') => {
+                    out.push('\\');
+                    chars.next();
+                }
+                Some('n') => {
+                    out.push('\n');
+                    chars.next();
+                }
+                _ => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Quote a string value the way the language writes it.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\\' => {
+                // a backslash stays single unless reading it back would
+                // turn it into an escape
+                if matches!(chars.peek(), Some('"') | Some('\\') | Some('n') | None) {
+                    out.push_str("\\\\");
+                } else {
+                    out.push('\\');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A number, a percentage or a duration.
+pub fn parse_numeric(text: &str) -> Result<LitKind, String> {
+    let is_decimal = |s: &str| {
+        let s = s.strip_prefix('-').unwrap_or(s);
+        let mut parts = s.splitn(2, '.');
+        let int = parts.next().unwrap_or("");
+        let frac = parts.next();
+        !int.is_empty()
+            && int.bytes().all(|b| b.is_ascii_digit())
+            && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if is_decimal(text) {
+        return text
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(LitKind::Number)
+            .ok_or_else(|| format!("the number `{text}` is too large"));
+    }
+    if let Some(p) = text.strip_suffix('%') {
+        if is_decimal(p) {
+            return shift_decimal(p)
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .map(LitKind::Percent)
+                .ok_or_else(|| format!("the percentage `{text}` is too large"));
+        }
+        return Err(format!("malformed percentage `{text}`"));
+    }
+    // durations: one or more NUMBER UNIT with units d, h, m in that order
+    let mut minutes = 0f64;
+    let mut rest = text;
+    let mut last_rank = 0;
+    let mut any = false;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
+        let (num, tail) = rest.split_at(digits);
+        let mut tail_chars = tail.chars();
+        let unit = tail_chars.next();
+        let (mult, rank) = match unit {
+            Some('d') => (1440.0, 1),
+            Some('h') => (60.0, 2),
+            Some('m') => (1.0, 3),
+            _ => (0.0, 0),
+        };
+        if digits == 0 || rank == 0 || rank <= last_rank {
+            return Err(format!(
+                "malformed duration `{text}`: use whole numbers with `d`, `h` or `m`, largest first"
+            ));
+        }
+        let n: f64 = num.parse().map_err(|_| format!("malformed duration `{text}`"))?;
+        minutes += n * mult;
+        last_rank = rank;
+        any = true;
+        rest = tail_chars.as_str();
+    }
+    if any {
+        Ok(LitKind::Duration(minutes))
+    } else {
+        Err(format!("malformed number `{text}`"))
+    }
+}
+
+/// "57" -> "0.57", "-5.5" -> "-0.055": dividing by 100 in decimal, so that
+/// `57%` is exactly the decimal 0.57.
+fn shift_decimal(p: &str) -> String {
+    let (sign, p) = match p.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", p),
+    };
+    let (int, frac) = p.split_once('.').unwrap_or((p, ""));
+    let digits = format!("{int}{frac}");
+    let point = int.len() as isize - 2;
+    let (i, f) = if point <= 0 {
+        (
+            "0".to_string(),
+            format!("{}{}", "0".repeat((-point) as usize), digits),
+        )
+    } else {
+        let (a, b) = digits.split_at(point as usize);
+        (a.to_string(), b.to_string())
+    };
+    if f.is_empty() {
+        format!("{sign}{i}")
+    } else {
+        format!("{sign}{i}.{f}")
+    }
+}
+

@@ -1,0 +1,207 @@
+//! Syntax errors in words: what was expected, never grammar rule names.
+
+use super::Rule;
+use crate::diag::{suggest, Code, Diagnostic};
+use crate::span::Span;
+
+fn describe(rule: Rule) -> Option<&'static str> {
+    use Rule::*;
+    Some(match rule {
+        kw_policy => "`policy`",
+        kw_field => "`field`",
+        kw_let => "`let`",
+        kw_queue => "`queue`",
+        kw_sla => "`sla`",
+        kw_ticket => "`ticket`",
+        kw_requires => "`requires`",
+        kw_automation => "`automation`",
+        kw_by => "`by`",
+        kw_otherwise => "`otherwise`",
+        kw_rule => "`rule`",
+        kw_when => "`when`",
+        kw_then => "`then`",
+        kw_example => "`example`",
+        kw_expect => "`expect`",
+        kw_enum | kw_level | kw_set | kw_number | kw_int | kw_bool | kw_text => {
+            "a type (`enum`, `level`, `set`, `number`, `int`, `bool` or `text`)"
+        }
+        kw_answer | kw_draft | kw_route | kw_human | action => {
+            "an action (`answer`, `draft`, `route` or `human`)"
+        }
+        kw_priority | kw_tag | kw_note | kw_attach | priority_mod | tag_mod | note_mod
+        | attach_mod | stray_modifier => "a modifier (`priority`, `tag`, `note` or `attach`)",
+        kw_and => "`and`",
+        kw_or => "`or`",
+        kw_not => "`not`",
+        kw_in => "`in`",
+        kw_has | kw_any | kw_all => "`has`",
+        kw_matches => "`matches`",
+        kw_contains => "`contains`",
+        kw_is => "`is`",
+        kw_missing | kw_present => "`missing` or `present`",
+        kw_true | kw_false => "`true` or `false`",
+        cmp_op | cmp_test | in_test | not_in_test | has_any_test | has_all_test | has_test
+        | matches_test | contains_test | missing_test | present_test => "an operator",
+        ident | ident_list => "a name",
+        string | string_body | queue_desc => "a quoted string",
+        numeric | range => "a number",
+        literal | literal_list | value_set => "a value",
+        condition | and_expr | not_expr | atom | group => "a condition",
+        colon => "`:`",
+        comma => "`,`",
+        lbrace => "`{`",
+        rbrace => "`}`",
+        lparen => "`(`",
+        rparen => "`)`",
+        lt => "`<`",
+        eq => "`=`",
+        arrow => "`=>`",
+        dotdot => "`..`",
+        EOI => "the end of the statement",
+        policy_decl | field_decl | let_decl | queue_decl | ticket_decl | automation_decl
+        | rule_decl | example_decl => "a statement",
+        example_fact => "a fact such as `category = refund`",
+        auto_entry => "an entry such as `billing => draft`",
+        _ => return None,
+    })
+}
+
+const STATEMENT_HINT: &str =
+    "a statement starts with `policy`, `field`, `let`, `queue`, `ticket requires`, `automation by`, `rule`, `when` or `example`";
+
+/// The token at `pos`, for "found `...`".
+fn found(chunk: &str, pos: usize) -> String {
+    let rest = chunk.get(pos..).unwrap_or("");
+    let rest_code = rest.trim_start();
+    if rest_code.is_empty() {
+        return "the end of the statement".into();
+    }
+    let word: String = if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+        rest.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '%' || *c == '.')
+            .take(40)
+            .collect()
+    } else {
+        rest.chars().take_while(|c| !c.is_whitespace()).take(1).collect()
+    };
+    if word.is_empty() {
+        "the end of the line".into()
+    } else {
+        format!("`{word}`")
+    }
+}
+
+fn join_or(items: &[&str]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].to_string(),
+        n => format!("{} or {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+pub(super) fn syntax_diagnostic(
+    file: u32,
+    base: usize,
+    chunk: &str,
+    pos: usize,
+    err: &pest::error::Error<Rule>,
+) -> Diagnostic {
+    let positives: Vec<Rule> = match &err.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let found_tok = found(chunk, pos);
+    let word_len = chunk
+        .get(pos..)
+        .map(|r| {
+            r.char_indices()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(r.len(), |(i, _)| i)
+        })
+        .unwrap_or(0)
+        .max(1);
+    let end = (pos + word_len).min(chunk.len()).max(pos);
+    let mut end = end;
+    while end > pos && !chunk.is_char_boundary(end) {
+        end -= 1;
+    }
+    let span = Span::new(file, base + pos, base + end);
+    let has = |r: Rule| positives.contains(&r);
+    let at_start = chunk.get(..pos).is_some_and(|s| super::lex::code_is_blank(s));
+    let bare_word = found_tok.trim_matches('`').to_string();
+
+    let (message, help) = if at_start {
+        let kw = suggest(&bare_word, super::lex::STATEMENT_KEYWORDS.iter().copied());
+        (
+            format!("expected a statement, found {found_tok}"),
+            Some(match kw {
+                Some(k) => format!("did you mean `{k}`? {STATEMENT_HINT}"),
+                None => STATEMENT_HINT.to_string(),
+            }),
+        )
+    } else if has(Rule::kw_then) {
+        let kw = suggest(&bare_word, ["then"]);
+        (
+            format!("expected `then` after the condition, found {found_tok}"),
+            Some(match kw {
+                Some(_) => "did you mean `then`?".to_string(),
+                None => "a rule reads `when CONDITION then ACTION`; join conditions with `and` or `or`".to_string(),
+            }),
+        )
+    } else if has(Rule::kw_when) && !has(Rule::kw_rule) {
+        let kw = suggest(&bare_word, ["when"]);
+        (
+            format!("expected `when` after the rule's name, found {found_tok}"),
+            Some(match kw {
+                Some(_) => "did you mean `when`?".to_string(),
+                None => "a rule reads `rule \"name\" when CONDITION then ACTION`".to_string(),
+            }),
+        )
+    } else if has(Rule::kw_expect) {
+        (
+            format!("expected `expect` after the example's facts, found {found_tok}"),
+            Some("an example reads `example \"name\" { FIELD = VALUE, ... } expect ACTION`".to_string()),
+        )
+    } else if has(Rule::rbrace) && found_tok == "the end of the statement" {
+        (
+            "expected `}` to close the block".to_string(),
+            Some("every `{` needs a matching `}`".to_string()),
+        )
+    } else if has(Rule::rparen) && !has(Rule::kw_then) && found_tok == "the end of the statement" {
+        (
+            "expected `)` to close the parenthesis".to_string(),
+            Some("every `(` needs a matching `)`".to_string()),
+        )
+    } else {
+        let mut words: Vec<&str> = Vec::new();
+        for r in &positives {
+            if let Some(w) = describe(*r) {
+                if !words.contains(&w) {
+                    words.push(w);
+                }
+            }
+        }
+        // "the end of the statement" is true but rarely what the user wants
+        if words.len() > 1 {
+            words.retain(|w| *w != "the end of the statement");
+        }
+        let expected = if words.is_empty() {
+            "something else".to_string()
+        } else {
+            join_or(&words)
+        };
+        let help = if positives.iter().any(|r| matches!(r, Rule::kw_priority | Rule::kw_tag | Rule::kw_note | Rule::kw_attach)) {
+            Some("after the action come modifiers: `priority urgent`, `tag \"text\"`, `note \"text\"`, `attach summary`; a new statement starts on a new line".to_string())
+        } else if has(Rule::cmp_op) {
+            Some("compare a field with `=`, `!=`, `<`, `<=`, `>`, `>=`, `in { ... }`, `has`, `matches`, `contains` or `is missing`".to_string())
+        } else {
+            None
+        };
+        (format!("expected {expected}, found {found_tok}"), help)
+    };
+    let d = Diagnostic::new(Code::Syntax, span, message);
+    match help {
+        Some(h) => d.with_help(h),
+        None => d,
+    }
+}
