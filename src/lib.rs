@@ -11,6 +11,8 @@ pub mod diag;
 pub mod eval;
 pub mod explain;
 pub mod facts;
+pub mod ide;
+pub mod lsp;
 pub mod policy;
 pub mod span;
 pub mod syntax;

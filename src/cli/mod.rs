@@ -34,6 +34,8 @@ struct Cli {
 enum Command {
     Check(check::Args),
     Decide(decide::Args),
+    /// Serve the language server protocol on standard input and output (for editors)
+    Lsp,
 }
 
 pub fn main() -> i32 {
@@ -48,6 +50,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Decide(a) => decide::run(a),
+        Command::Lsp => Ok(crate::lsp::run()),
     };
     match result {
         Ok(code) => code,

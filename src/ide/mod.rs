@@ -1,0 +1,1 @@
+//! Editor features as plain functions over the document text and the checked policy.
