@@ -14,6 +14,7 @@ pub mod facts;
 pub mod ide;
 pub mod lsp;
 pub mod policy;
+pub mod simulate;
 pub mod span;
 pub mod syntax;
 pub mod table;

@@ -3,6 +3,7 @@
 mod check;
 mod decide;
 mod output;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -34,6 +35,7 @@ struct Cli {
 enum Command {
     Check(check::Args),
     Decide(decide::Args),
+    Simulate(simulate::Args),
     /// Serve the language server protocol on standard input and output (for editors)
     Lsp,
 }
@@ -50,6 +52,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Decide(a) => decide::run(a),
+        Command::Simulate(a) => simulate::run(a),
         Command::Lsp => Ok(crate::lsp::run()),
     };
     match result {
@@ -113,3 +116,20 @@ pub fn load_policy(path: &Path) -> Result<Result<crate::Policy, i32>, CliError> 
 }
 
 pub type PathArg = PathBuf;
+
+/// Write a file so that a reader never sees it half written: a temporary
+/// file beside it, then a rename. On failure nothing is left behind.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
+        .and_then(|_| std::fs::rename(&tmp, path));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(CliError::Write(path.display().to_string(), e));
+    }
+    Ok(())
+}

@@ -1,0 +1,365 @@
+//! `simulate`: replay conversations turn by turn through a policy and
+//! compute the escalation KPIs of SPEC section 4.
+
+pub mod html;
+pub mod report;
+
+use crate::eval::Decision;
+use crate::facts::{Facts, Value};
+use crate::syntax::ast::ActionKind;
+use crate::Policy;
+use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
+
+/// One conversation after replay.
+#[derive(Debug)]
+pub struct Outcome<'p> {
+    pub id: Json,
+    pub line: usize,
+    pub decision: Decision<'p>,
+    pub escalated: bool,
+    /// The customer turn of the handoff (0: decided without customer turns).
+    pub handoff_turn: Option<usize>,
+    /// None when the final action makes no ticket (`answer`).
+    pub complete: Option<bool>,
+    pub expected_escalate: Option<bool>,
+    pub expected_queue: Option<String>,
+    pub resolution_minutes: Option<f64>,
+    pub customer_turns: usize,
+}
+
+/// A line that could not be replayed.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct LineError {
+    pub id: Json,
+    pub line: usize,
+    pub error: String,
+}
+
+fn non_empty(v: &Json) -> bool {
+    match v {
+        Json::Null => false,
+        Json::Bool(b) => *b,
+        Json::String(s) => !s.is_empty(),
+        Json::Array(a) => !a.is_empty(),
+        Json::Object(o) => !o.is_empty(),
+        Json::Number(_) => true,
+    }
+}
+
+fn merge_raw(raw: &mut Map<String, Json>, facts: &Map<String, Json>) {
+    for (k, v) in facts {
+        if !v.is_null() {
+            raw.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// Replay one conversation line.
+pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome<'p>, LineError> {
+    let fail = |id: &Json, error: String| LineError {
+        id: id.clone(),
+        line,
+        error,
+    };
+    let v: Json = serde_json::from_str(text).map_err(|e| fail(&Json::Null, format!("line is not valid JSON: {e}")))?;
+    let Json::Object(obj) = v else {
+        return Err(fail(&Json::Null, "a conversation must be a JSON object".into()));
+    };
+    let id = obj.get("id").cloned().unwrap_or(Json::Null);
+    if id.is_null() {
+        return Err(fail(&id, "a conversation needs an `id`".into()));
+    }
+    let conv_facts = match obj.get("facts") {
+        None | Some(Json::Null) => None,
+        Some(Json::Object(m)) => Some(m),
+        Some(_) => return Err(fail(&id, "`facts` must be an object".into())),
+    };
+    let turns: Option<&Vec<Json>> = match obj.get("turns") {
+        None | Some(Json::Null) => None,
+        Some(Json::Array(a)) => Some(a),
+        Some(_) => return Err(fail(&id, "`turns` must be a list".into())),
+    };
+    if conv_facts.is_none() && turns.is_none() {
+        return Err(fail(&id, "a conversation needs `facts` or `turns`".into()));
+    }
+    let model = policy.model();
+    // Validate everything first: a conversation whose facts do not fit is
+    // left out whole, also when the bad fact comes after the handoff.
+    let mut turn_facts: Vec<Option<&Map<String, Json>>> = Vec::new();
+    let mut typed = Facts::empty(model);
+    let mut raw: Map<String, Json> = Map::new();
+    if let Some(f) = conv_facts {
+        typed.merge_json(model, &Json::Object(f.clone())).map_err(|e| fail(&id, e.message))?;
+        merge_raw(&mut raw, f);
+    }
+    for (i, t) in turns.map(|t| t.as_slice()).unwrap_or(&[]).iter().enumerate() {
+        let Json::Object(t) = t else {
+            return Err(fail(&id, format!("turn {} must be an object", i + 1)));
+        };
+        match t.get("facts") {
+            None | Some(Json::Null) => turn_facts.push(None),
+            Some(Json::Object(m)) => {
+                Facts::from_json(model, &Json::Object(m.clone()))
+                    .map_err(|e| fail(&id, format!("turn {}: {}", i + 1, e.message)))?;
+                turn_facts.push(Some(m));
+            }
+            Some(_) => return Err(fail(&id, format!("turn {}: `facts` must be an object", i + 1))),
+        }
+    }
+    let expected = obj.get("expected");
+    let expected_escalate = expected.and_then(|e| e.get("escalate")).and_then(Json::as_bool);
+    let expected_queue = expected
+        .and_then(|e| e.get("queue"))
+        .and_then(Json::as_str)
+        .map(str::to_string);
+    let resolution_minutes = obj.get("resolution_minutes").and_then(Json::as_f64);
+    let context = obj.get("context").and_then(Json::as_object);
+
+    let message_field = model
+        .field("message")
+        .filter(|&i| model.fields.get(i).is_some_and(|f| f.ty == crate::check::model::FieldType::Text));
+    let turns_field = model
+        .field("turns")
+        .filter(|&i| model.fields.get(i).is_some_and(|f| matches!(f.ty, crate::check::model::FieldType::Int { .. })));
+
+    let decide = |typed: &Facts, raw: &Map<String, Json>, customer: usize, last_text: Option<&str>| {
+        let mut f = typed.clone();
+        if let (Some(mi), Some(t)) = (message_field, last_text) {
+            if !raw.contains_key("message") {
+                if let Some(slot) = f.values.get_mut(mi) {
+                    *slot = Some(Value::Text(t.to_string()));
+                }
+            }
+        }
+        if let Some(ti) = turns_field {
+            if !raw.contains_key("turns") {
+                if let Some(slot) = f.values.get_mut(ti) {
+                    *slot = Some(Value::Num(customer as f64));
+                }
+            }
+        }
+        policy.decide(&f)
+    };
+
+    let mut customer = 0usize;
+    let mut last_text: Option<&str> = None;
+    let mut last: Option<Decision<'p>> = None;
+    let mut handoff_turn = None;
+    for (t, tf) in turns.map(|t| t.as_slice()).unwrap_or(&[]).iter().zip(&turn_facts) {
+        if let Some(m) = tf {
+            // validated above
+            let _ = typed.merge_json(model, &Json::Object((*m).clone()));
+            merge_raw(&mut raw, m);
+        }
+        if t.get("role").and_then(Json::as_str) != Some("customer") {
+            continue;
+        }
+        customer += 1;
+        if let Some(text) = t.get("text").and_then(Json::as_str) {
+            last_text = Some(text);
+        }
+        let d = decide(&typed, &raw, customer, last_text);
+        let escalates = matches!(d.action, ActionKind::Route | ActionKind::Human);
+        last = Some(d);
+        if escalates {
+            handoff_turn = Some(customer);
+            break;
+        }
+    }
+    let decision = match last {
+        Some(d) => d,
+        None => {
+            let d = decide(&typed, &raw, 0, None);
+            if matches!(d.action, ActionKind::Route | ActionKind::Human) {
+                handoff_turn = Some(0);
+            }
+            d
+        }
+    };
+    let escalated = matches!(decision.action, ActionKind::Route | ActionKind::Human);
+    let complete = (decision.action != ActionKind::Answer).then(|| {
+        decision.attach.iter().all(|item| {
+            let in_facts = raw.get(*item).is_some_and(non_empty)
+                || (*item == "message" && message_field.is_some() && last_text.is_some_and(|t| !t.is_empty()));
+            in_facts || context.and_then(|c| c.get(*item)).is_some_and(non_empty)
+        })
+    });
+    Ok(Outcome {
+        id,
+        line,
+        decision,
+        escalated,
+        handoff_turn,
+        complete,
+        expected_escalate,
+        expected_queue,
+        resolution_minutes,
+        customer_turns: customer,
+    })
+}
+
+/// Median of a multiset kept as value -> count (exact, memory bounded by
+/// the number of distinct values).
+#[derive(Clone, Debug, Default)]
+pub struct Median {
+    counts: BTreeMap<OrdF64, u64>,
+    n: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+struct OrdF64(f64);
+impl Eq for OrdF64 {}
+impl Ord for OrdF64 {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&o.0)
+    }
+}
+
+impl Median {
+    pub fn push(&mut self, v: f64) {
+        *self.counts.entry(OrdF64(v)).or_default() += 1;
+        self.n += 1;
+    }
+
+    pub fn get(&self) -> Option<f64> {
+        if self.n == 0 {
+            return None;
+        }
+        let nth = |k: u64| {
+            let mut seen = 0;
+            for (v, c) in &self.counts {
+                seen += c;
+                if seen > k {
+                    return v.0;
+                }
+            }
+            f64::NAN
+        };
+        if self.n % 2 == 1 {
+            Some(nth(self.n / 2))
+        } else {
+            Some((nth(self.n / 2 - 1) + nth(self.n / 2)) / 2.0)
+        }
+    }
+}
+
+/// Running totals over replayed conversations, in input order.
+#[derive(Debug, Default)]
+pub struct Totals {
+    pub lines: usize,
+    pub conversations: usize,
+    pub errors: Vec<LineError>,
+    pub escalated: usize,
+    pub tp: usize,
+    pub fp: usize,
+    pub fn_: usize,
+    pub tn: usize,
+    pub answered: usize,
+    pub tickets: usize,
+    pub complete: usize,
+    pub routed_with_expected_queue: usize,
+    pub routed_correctly: usize,
+    pub resolution: BTreeMap<String, Median>,
+    pub gaps: BTreeMap<String, usize>,
+    pub queue_load: BTreeMap<String, usize>,
+    /// Per rule: (matched, won).
+    pub rule_stats: Vec<(usize, usize)>,
+    pub handoff_turns: BTreeMap<usize, usize>,
+    pub actions: BTreeMap<&'static str, usize>,
+    /// The conversations that took longest to hand off: (turn, id, line).
+    pub slowest: Vec<(usize, Json, usize)>,
+    pub results: Option<Vec<Json>>,
+}
+
+pub const SLOWEST_KEPT: usize = 10;
+
+impl Totals {
+    pub fn new(rules: usize, per_conversation: bool) -> Totals {
+        Totals {
+            rule_stats: vec![(0, 0); rules],
+            results: per_conversation.then(Vec::new),
+            ..Totals::default()
+        }
+    }
+
+    pub fn add(&mut self, o: &Outcome<'_>) {
+        self.conversations += 1;
+        let d = &o.decision;
+        *self.actions.entry(d.action.as_str()).or_default() += 1;
+        if d.action == ActionKind::Answer {
+            self.answered += 1;
+        }
+        if o.escalated {
+            self.escalated += 1;
+        }
+        match (o.escalated, o.expected_escalate) {
+            (true, Some(true)) => self.tp += 1,
+            (true, Some(false)) => self.fp += 1,
+            (false, Some(true)) => self.fn_ += 1,
+            (false, Some(false)) => self.tn += 1,
+            _ => {}
+        }
+        if let Some(c) = o.complete {
+            self.tickets += 1;
+            if c {
+                self.complete += 1;
+            }
+        }
+        if o.escalated {
+            if let Some(q) = &o.expected_queue {
+                self.routed_with_expected_queue += 1;
+                if d.queue == Some(q.as_str()) {
+                    self.routed_correctly += 1;
+                }
+            }
+            if let (Some(q), Some(m)) = (d.queue, o.resolution_minutes) {
+                self.resolution.entry(q.to_string()).or_default().push(m);
+            }
+            if let Some(t) = o.handoff_turn {
+                *self.handoff_turns.entry(t).or_default() += 1;
+                self.slowest.push((t, o.id.clone(), o.line));
+                self.slowest.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2)));
+                self.slowest.truncate(SLOWEST_KEPT);
+            }
+        }
+        if let Some(q) = d.queue {
+            *self.queue_load.entry(q.to_string()).or_default() += 1;
+        }
+        for t in &d.tags {
+            *self.gaps.entry(t.to_string()).or_default() += 1;
+        }
+        for &r in &d.matched_index {
+            if let Some(s) = self.rule_stats.get_mut(r) {
+                s.0 += 1;
+            }
+        }
+        if let Some(s) = d.rule_index.and_then(|r| self.rule_stats.get_mut(r)) {
+            s.1 += 1;
+        }
+        if let Some(results) = &mut self.results {
+            results.push(serde_json::json!({
+                "id": o.id,
+                "line": o.line,
+                "escalated": o.escalated,
+                "handoff_turn": o.handoff_turn,
+                "complete": o.complete,
+                "decision": {
+                    "action": d.action,
+                    "queue": d.queue,
+                    "priority": d.priority,
+                    "rule": d.rule,
+                    "matched": d.matched,
+                    "tags": d.tags,
+                    "attach": d.attach,
+                    "missing": d.missing,
+                }
+            }));
+        }
+    }
+}
+
+/// Ratio, or None for an empty denominator.
+pub fn ratio(num: usize, den: usize) -> Option<f64> {
+    (den > 0).then(|| num as f64 / den as f64)
+}

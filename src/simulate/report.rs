@@ -1,0 +1,283 @@
+//! The simulation report: JSON (documented in docs/simulate-report.md)
+//! and the terminal view.
+
+use super::{ratio, Totals};
+use crate::Model;
+use serde_json::{json, Map, Value as Json};
+
+/// The KPIs that are single numbers, in report order.
+pub const SCALAR_KPIS: &[&str] = &["precision", "missed", "automation", "completeness", "routing"];
+
+/// Lower is better for these; higher for the others.
+pub fn lower_is_better(kpi: &str) -> bool {
+    kpi == "missed"
+}
+
+pub fn build(model: &Model, t: &Totals) -> Json {
+    let mut resolution = Map::new();
+    for (q, m) in &t.resolution {
+        resolution.insert(q.clone(), json!(m.get()));
+    }
+    // `missing-knowledge` first, then by count, then by name
+    let mut gaps: Vec<(&String, &usize)> = t.gaps.iter().collect();
+    gaps.sort_by(|a, b| {
+        (b.0 == "missing-knowledge")
+            .cmp(&(a.0 == "missing-knowledge"))
+            .then(b.1.cmp(a.1))
+            .then(a.0.cmp(b.0))
+    });
+    let mut gaps_obj = Map::new();
+    for (k, v) in gaps {
+        gaps_obj.insert(k.clone(), json!(v));
+    }
+    let mut rule_stats = Map::new();
+    let mut never_matched = Vec::new();
+    let mut never_won = Vec::new();
+    for (r, (m, w)) in model.rules.iter().zip(&t.rule_stats) {
+        rule_stats.insert(r.name.clone(), json!({"matched": m, "won": w}));
+        if *m == 0 {
+            never_matched.push(r.name.clone());
+        }
+        if *w == 0 {
+            never_won.push(r.name.clone());
+        }
+    }
+    let mut turns = Map::new();
+    for (k, v) in &t.handoff_turns {
+        turns.insert(k.to_string(), json!(v));
+    }
+    let mut report = json!({
+        "policy": model.name,
+        "lines": t.lines,
+        "conversations": t.conversations,
+        "errors": t.errors,
+        "kpis": {
+            "precision": ratio(t.tp, t.tp + t.fp),
+            "missed": ratio(t.fn_, t.tp + t.fn_),
+            "automation": ratio(t.answered, t.conversations),
+            "completeness": ratio(t.complete, t.tickets),
+            "routing": ratio(t.routed_correctly, t.routed_with_expected_queue),
+            "resolution": resolution,
+            "gaps": gaps_obj,
+        },
+        "confusion": {
+            "true_positive": t.tp,
+            "false_positive": t.fp,
+            "false_negative": t.fn_,
+            "true_negative": t.tn,
+        },
+        "actions": t.actions,
+        "escalated": t.escalated,
+        "tickets": {"total": t.tickets, "complete": t.complete},
+        "queue_load": t.queue_load,
+        "rule_stats": rule_stats,
+        "rules_never_matched": never_matched,
+        "rules_never_won": never_won,
+        "handoff_turns": turns,
+        "slowest_handoffs": t.slowest.iter().map(|(turn, id, line)| json!({"id": id, "line": line, "handoff_turn": turn})).collect::<Vec<_>>(),
+    });
+    if let (Some(results), Some(o)) = (&t.results, report.as_object_mut()) {
+        o.insert("results".into(), Json::Array(results.clone()));
+    }
+    report
+}
+
+/// Put an earlier report's KPIs beside this one's: `baseline` holds the
+/// earlier figures and `change` the differences.
+pub fn add_baseline(report: &mut Json, earlier: &Json) {
+    let mut base = Map::new();
+    let mut change = Map::new();
+    for k in SCALAR_KPIS {
+        let old = earlier.pointer(&format!("/kpis/{k}")).cloned().unwrap_or(Json::Null);
+        let new = report.pointer(&format!("/kpis/{k}")).and_then(Json::as_f64);
+        change.insert(
+            k.to_string(),
+            match (old.as_f64(), new) {
+                (Some(o), Some(n)) => json!(n - o),
+                _ => Json::Null,
+            },
+        );
+        base.insert(k.to_string(), old);
+    }
+    if let Some(o) = report.as_object_mut() {
+        o.insert(
+            "baseline".into(),
+            json!({"kpis": base, "conversations": earlier.get("conversations").cloned().unwrap_or(Json::Null)}),
+        );
+        o.insert("change".into(), Json::Object(change));
+    }
+}
+
+/// A CI gate: `precision=0.9` with `under` (fail below) or over.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gate {
+    pub kpi: String,
+    pub limit: f64,
+    pub under: bool,
+}
+
+impl std::str::FromStr for Gate {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Gate, String> {
+        let (k, v) = s
+            .split_once('=')
+            .ok_or_else(|| format!("expected KPI=NUMBER such as `precision=0.9`, found `{s}`"))?;
+        let k = k.trim();
+        if !SCALAR_KPIS.contains(&k) {
+            return Err(format!("unknown KPI `{k}`: use one of {}", SCALAR_KPIS.join(", ")));
+        }
+        let v: f64 = v
+            .trim()
+            .trim_end_matches('%')
+            .parse()
+            .map_err(|_| format!("`{v}` is not a number"))?;
+        let v = if s.trim_end().ends_with('%') { v / 100.0 } else { v };
+        Ok(Gate {
+            kpi: k.to_string(),
+            limit: v,
+            under: true,
+        })
+    }
+}
+
+/// The gates that fail, as messages.
+pub fn failed_gates(report: &Json, gates: &[Gate]) -> Vec<String> {
+    let mut out = Vec::new();
+    for g in gates {
+        let v = report.pointer(&format!("/kpis/{}", g.kpi)).and_then(Json::as_f64);
+        match v {
+            None => out.push(format!(
+                "`{}` has no value (no conversation counts towards it), so `--fail-{} {}={}` cannot pass",
+                g.kpi,
+                if g.under { "under" } else { "over" },
+                g.kpi,
+                g.limit
+            )),
+            Some(v) if g.under && v < g.limit => {
+                out.push(format!("`{}` is {:.4}, under the required {}", g.kpi, v, g.limit))
+            }
+            Some(v) if !g.under && v > g.limit => {
+                out.push(format!("`{}` is {:.4}, over the allowed {}", g.kpi, v, g.limit))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("—".to_string(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// The terminal view of a report.
+pub fn human(report: &Json, colour: bool) -> String {
+    let bold = |s: &str| if colour { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() };
+    let mut s = String::new();
+    let name = report.get("policy").and_then(Json::as_str).unwrap_or("policy");
+    let conv = report.get("conversations").and_then(Json::as_u64).unwrap_or(0);
+    let errors = report.get("errors").and_then(Json::as_array).map_or(0, Vec::len);
+    s.push_str(&bold(&format!("simulation of `{name}` over {conv} conversations")));
+    if errors > 0 {
+        s.push_str(&format!(" ({errors} line(s) left out, listed below)"));
+    }
+    s.push_str("\n\n");
+    s.push_str(&bold("KPIs\n"));
+    let has_base = report.get("baseline").is_some();
+    let labels = [
+        ("precision", "escalation precision", "escalated and expected / escalated"),
+        ("missed", "missed escalations", "expected but not escalated / expected"),
+        ("automation", "answered by the AI", "answered alone / all"),
+        ("completeness", "complete tickets", "tickets carrying every attach item"),
+        ("routing", "routed to the right queue", "expected queue / escalations naming one"),
+    ];
+    for (k, label, def) in labels {
+        let v = report.pointer(&format!("/kpis/{k}")).and_then(Json::as_f64);
+        let mut line = format!("  {label:<26} {:>7}", pct(v));
+        if has_base {
+            let old = report.pointer(&format!("/baseline/kpis/{k}")).and_then(Json::as_f64);
+            let delta = match (old, v) {
+                (Some(o), Some(n)) => {
+                    let d = (n - o) * 100.0;
+                    let better = if lower_is_better(k) { d < 0.0 } else { d > 0.0 };
+                    let arrow = if d.abs() < 1e-9 { "=" } else if better { "▲" } else { "▼" };
+                    format!("{arrow} {d:+.1} pts")
+                }
+                _ => "".into(),
+            };
+            line.push_str(&format!("   was {:>7}  {delta}", pct(old)));
+        }
+        line.push_str(&format!("   ({def})\n"));
+        s.push_str(&line);
+    }
+    if let Some(c) = report.get("confusion") {
+        let g = |k: &str| c.get(k).and_then(Json::as_u64).unwrap_or(0);
+        s.push_str(&format!(
+            "\n{}                  expected escalate   expected AI\n  escalated        {:>17}   {:>11}\n  not escalated    {:>17}   {:>11}\n",
+            bold("confusion matrix\n"),
+            g("true_positive"),
+            g("false_positive"),
+            g("false_negative"),
+            g("true_negative")
+        ));
+    }
+    let table = |s: &mut String, title: &str, obj: Option<&Json>, fmt_v: &dyn Fn(&Json) -> String| {
+        let Some(Json::Object(m)) = obj else { return };
+        if m.is_empty() {
+            return;
+        }
+        s.push_str(&format!("\n{}\n", bold(title)));
+        for (k, v) in m {
+            s.push_str(&format!("  {k:<28} {}\n", fmt_v(v)));
+        }
+    };
+    table(&mut s, "load per queue", report.get("queue_load"), &|v| v.to_string());
+    table(&mut s, "median minutes to resolution after handoff", report.pointer("/kpis/resolution"), &|v| {
+        v.as_f64().map_or("—".into(), |x| format!("{x:.1}"))
+    });
+    table(&mut s, "conversations per tag (knowledge gaps first)", report.pointer("/kpis/gaps"), &|v| v.to_string());
+    table(&mut s, "rules: matched / won", report.get("rule_stats"), &|v| {
+        format!(
+            "{:>6} / {:<6}",
+            v.get("matched").and_then(Json::as_u64).unwrap_or(0),
+            v.get("won").and_then(Json::as_u64).unwrap_or(0)
+        )
+    });
+    for (key, label) in [("rules_never_matched", "never matched"), ("rules_never_won", "never won")] {
+        if let Some(Json::Array(a)) = report.get(key) {
+            if !a.is_empty() {
+                let names: Vec<String> = a.iter().filter_map(Json::as_str).map(|n| format!("`{n}`")).collect();
+                s.push_str(&format!("  {label}: {}\n", names.join(", ")));
+            }
+        }
+    }
+    table(&mut s, "handoff turn (customer turns before handoff)", report.get("handoff_turns"), &|v| v.to_string());
+    if let Some(Json::Array(slow)) = report.get("slowest_handoffs") {
+        if !slow.is_empty() {
+            s.push_str(&format!("\n{}\n", bold("slowest to hand off (worth a look)")));
+            for x in slow {
+                s.push_str(&format!(
+                    "  line {:<6} {:<20} turn {}\n",
+                    x.get("line").and_then(Json::as_u64).unwrap_or(0),
+                    x.get("id").map(|i| i.as_str().map_or(i.to_string(), str::to_string)).unwrap_or_default(),
+                    x.get("handoff_turn").and_then(Json::as_u64).unwrap_or(0)
+                ));
+            }
+        }
+    }
+    if let Some(Json::Array(errs)) = report.get("errors") {
+        if !errs.is_empty() {
+            s.push_str(&format!("\n{}\n", bold("lines left out")));
+            for e in errs.iter().take(50) {
+                s.push_str(&format!(
+                    "  line {}: {}\n",
+                    e.get("line").and_then(Json::as_u64).unwrap_or(0),
+                    e.get("error").and_then(Json::as_str).unwrap_or("")
+                ));
+            }
+            if errs.len() > 50 {
+                s.push_str(&format!("  … and {} more (see --format json)\n", errs.len() - 50));
+            }
+        }
+    }
+    s
+}
