@@ -18,6 +18,7 @@ pub mod simulate;
 pub mod span;
 pub mod syntax;
 pub mod table;
+pub mod testing;
 
 pub use check::model::{Model, Priority};
 pub use diag::{Code, Diagnostic, Severity};

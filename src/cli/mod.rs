@@ -4,6 +4,7 @@ mod check;
 mod decide;
 mod output;
 mod simulate;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -35,6 +36,7 @@ struct Cli {
 enum Command {
     Check(check::Args),
     Decide(decide::Args),
+    Test(test::Args),
     Simulate(simulate::Args),
     /// Serve the language server protocol on standard input and output (for editors)
     Lsp,
@@ -52,6 +54,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Decide(a) => decide::run(a),
+        Command::Test(a) => test::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Lsp => Ok(crate::lsp::run()),
     };

@@ -315,7 +315,8 @@ impl Builder<'_> {
                     }
                 }
                 if let Some(l) = &sla {
-                    if !matches!(l.kind, LitKind::Duration(_)) {
+                    // a malformed numeric was already reported by `numeric`
+                    if !matches!(l.kind, LitKind::Duration(_)) && parse_numeric(&l.text).is_ok() {
                         self.diags.push(
                             Diagnostic::new(
                                 Code::Syntax,

@@ -1,0 +1,159 @@
+//! `handover test`: run the `example` blocks.
+
+use super::{CliError, FAILED, OK};
+use crate::testing::run_examples;
+use clap::ValueEnum;
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+pub enum Format {
+    Human,
+    Json,
+    Junit,
+}
+
+/// Run the `example` blocks of policies and compare with what they expect.
+#[derive(clap::Args)]
+#[command(after_help = "An example reads: example \"name\" { category = refund, value = vip } expect route \"billing\" priority urgent\n\nExamples:\n  handover test policy.handover\n  handover test policies/*.handover --format junit > junit.xml\n\nExit status: 0 all pass, 1 a failure, a policy error or no examples at all, 2 usage or I/O error.")]
+pub struct Args {
+    /// Policy files or directories
+    #[arg(required = true, value_name = "POLICY")]
+    policies: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+pub fn run(args: Args) -> Result<i32, CliError> {
+    let mut total = 0usize;
+    let mut failed = 0usize;
+    let mut broken = false;
+    let mut suites = Vec::new();
+    let mut human = String::new();
+    let mut json_suites = Vec::new();
+    let colour = super::stdout_colour();
+    let (green, red, reset) = if colour { ("\x1b[32m", "\x1b[31m", "\x1b[0m") } else { ("", "", "") };
+    for p in &args.policies {
+        let policy = match super::load_policy(p)? {
+            Ok(p) => p,
+            Err(_) => {
+                broken = true;
+                continue;
+            }
+        };
+        let name = p.display().to_string();
+        let results = run_examples(&policy);
+        let model = policy.model();
+        let mut cases = String::new();
+        let mut json_cases = Vec::new();
+        let mut suite_failed = 0;
+        for r in &results {
+            let Some(e) = model.examples.get(r.index) else { continue };
+            total += 1;
+            let (line, _) = policy
+                .checked()
+                .files
+                .get(e.span.file as usize)
+                .map_or((0, 0), |f| f.line_col(e.span.start));
+            let actual = format!(
+                "{}{}{}",
+                r.decision.action.as_str(),
+                r.decision.queue.map(|q| format!(" \"{q}\"")).unwrap_or_default(),
+                r.decision.priority.map(|p| format!(" priority {}", p.as_str())).unwrap_or_default()
+            );
+            if r.passed() {
+                human.push_str(&format!("  {green}pass{reset}  {} (line {line})\n", e.name));
+                cases.push_str(&format!("    <testcase name=\"{}\" classname=\"{}\"/>\n", xml(&e.name), xml(&name)));
+            } else {
+                failed += 1;
+                suite_failed += 1;
+                let ex = crate::explain::explain(model, &policy.checked().files, &r.facts, &r.decision);
+                let mut detail = String::new();
+                for f in &r.failures {
+                    detail.push_str(&format!("        {f}\n"));
+                }
+                detail.push_str(&format!("        decided: {actual}"));
+                if let Some(rule) = r.decision.rule {
+                    detail.push_str(&format!(" by rule `{rule}`"));
+                }
+                detail.push_str(&format!("\n        baseline: {}\n        why: {}\n", ex.baseline, ex.why));
+                for rt in &ex.rules {
+                    let conds: Vec<String> = rt.conditions.iter().map(|c| format!("{} → {}", c.condition, c.result)).collect();
+                    detail.push_str(&format!(
+                        "        {} `{}`: {}\n",
+                        if rt.matched { "matched" } else { "did not match" },
+                        rt.rule,
+                        conds.join(", ")
+                    ));
+                }
+                human.push_str(&format!("  {red}FAIL{reset}  {} ({}:{line})\n{detail}", e.name, name));
+                cases.push_str(&format!(
+                    "    <testcase name=\"{}\" classname=\"{}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    xml(&e.name),
+                    xml(&name),
+                    xml(&r.failures.join("; ")),
+                    xml(&detail)
+                ));
+            }
+            json_cases.push(json!({
+                "name": e.name,
+                "line": line,
+                "passed": r.passed(),
+                "failures": r.failures,
+                "decision": {
+                    "action": r.decision.action,
+                    "queue": r.decision.queue,
+                    "priority": r.decision.priority,
+                    "rule": r.decision.rule,
+                    "matched": r.decision.matched,
+                    "tags": r.decision.tags,
+                },
+            }));
+        }
+        if results.is_empty() {
+            human.push_str(&format!("  {name}: no `example` blocks\n"));
+        }
+        suites.push(format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n{}  </testsuite>\n",
+            xml(&name),
+            results.len(),
+            suite_failed,
+            cases
+        ));
+        json_suites.push(json!({"policy": name, "examples": json_cases}));
+    }
+    let summary = if total == 0 {
+        "no examples found: add `example \"name\" { ... } expect ACTION` blocks to test the policy".to_string()
+    } else {
+        format!("{} examples: {} passed, {} failed", total, total - failed, failed)
+    };
+    match args.format {
+        Format::Human => {
+            print!("{human}");
+            println!("{summary}");
+        }
+        Format::Json => println!(
+            "{}",
+            json!({"policies": json_suites, "total": total, "passed": total - failed, "failed": failed})
+        ),
+        Format::Junit => {
+            print!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"handover\" tests=\"{total}\" failures=\"{failed}\">\n{}</testsuites>\n",
+                suites.concat()
+            );
+        }
+    }
+    if total == 0 && args.format != Format::Human {
+        eprintln!("{summary}");
+    }
+    Ok(if failed > 0 || broken || total == 0 { FAILED } else { OK })
+}
