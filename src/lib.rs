@@ -11,6 +11,7 @@ pub mod diag;
 pub mod eval;
 pub mod explain;
 pub mod facts;
+pub mod fmt;
 pub mod ide;
 pub mod lsp;
 pub mod policy;

@@ -2,6 +2,7 @@
 
 mod check;
 mod decide;
+mod fmt;
 mod output;
 mod simulate;
 mod test;
@@ -35,6 +36,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Check(check::Args),
+    Fmt(fmt::Args),
     Decide(decide::Args),
     Test(test::Args),
     Simulate(simulate::Args),
@@ -53,6 +55,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Check(a) => check::run(a),
+        Command::Fmt(a) => fmt::run(a),
         Command::Decide(a) => decide::run(a),
         Command::Test(a) => test::run(a),
         Command::Simulate(a) => simulate::run(a),

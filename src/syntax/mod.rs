@@ -234,7 +234,7 @@ impl Builder<'_> {
             Rule::string => {
                 let s = self.string(inner);
                 Literal {
-                    text: self_text(&s),
+                    text: quote(&s.value),
                     kind: LitKind::Str(s.value),
                     span,
                 }
@@ -694,10 +694,6 @@ impl Builder<'_> {
 
 fn first_word_of(s: &str) -> &str {
     s.split_whitespace().next().unwrap_or(s)
-}
-
-fn self_text(s: &Str) -> String {
-    format!("{:?}", s.value)
 }
 
 fn is_punct(r: Rule) -> bool {

@@ -1,0 +1,62 @@
+//! `handover fmt`: rewrite policies in the canonical layout.
+
+use super::{CliError, FAILED, OK};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Format policies in the one canonical layout (comments kept, meaning unchanged).
+#[derive(clap::Args)]
+#[command(after_help = "Files are rewritten in place; `-` formats standard input to standard output.\nA file with syntax errors is left as it is and its errors are shown.\n\nExamples:\n  handover fmt policies/\n  handover fmt --check policy.handover     # in CI: exit 1 if a file is not formatted")]
+pub struct Args {
+    /// Policy files or directories; `-` reads standard input
+    #[arg(required = true, value_name = "POLICY")]
+    policies: Vec<PathBuf>,
+    /// Change nothing; list the files that are not formatted and exit 1 if any
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn run(args: Args) -> Result<i32, CliError> {
+    let mut status = OK;
+    let mut changed = 0usize;
+    let mut seen = 0usize;
+    for p in &args.policies {
+        let files = super::read_policy(p)?;
+        for f in files {
+            seen += 1;
+            let Some(formatted) = crate::fmt::format_source(&f.text) else {
+                let (_, diags) = crate::syntax::parse(0, &f.text);
+                super::output::print_human(std::slice::from_ref(&f), &diags, super::colour(std::io::stderr().is_terminal()), true);
+                eprintln!("error: `{}` has syntax errors; it was not formatted", f.name);
+                status = FAILED;
+                continue;
+            };
+            if p.as_os_str() == "-" {
+                if args.check {
+                    if formatted != f.text {
+                        println!("<stdin> is not formatted");
+                        status = FAILED;
+                    }
+                } else {
+                    print!("{formatted}");
+                }
+                continue;
+            }
+            if formatted == f.text {
+                continue;
+            }
+            changed += 1;
+            if args.check {
+                println!("{} is not formatted", f.name);
+                status = FAILED;
+            } else {
+                super::write_atomically(std::path::Path::new(&f.name), formatted.as_bytes())?;
+                eprintln!("formatted {}", f.name);
+            }
+        }
+    }
+    if args.check && changed > 0 {
+        eprintln!("{changed} of {seen} file(s) would be reformatted: run `handover fmt` on them");
+    }
+    Ok(status)
+}

@@ -1,0 +1,513 @@
+//! The formatter: one canonical layout, every comment kept in place,
+//! idempotent, and the same syntax tree (modulo spans) after formatting.
+
+use crate::span::Span;
+use crate::syntax::ast::*;
+use crate::syntax::quote;
+
+/// Lines longer than this are broken at `or` (conditions) and before
+/// modifiers.
+const WIDTH: usize = 90;
+
+#[derive(Debug, Default)]
+struct Line {
+    text: String,
+    indent: usize,
+    /// Source offsets of the first and last token on the line.
+    first: Option<usize>,
+    last: Option<usize>,
+    trailing: Option<String>,
+}
+
+#[derive(Default)]
+struct Printer {
+    lines: Vec<Line>,
+}
+
+impl Printer {
+    fn line(&mut self, indent: usize) {
+        self.lines.push(Line {
+            indent,
+            ..Line::default()
+        });
+    }
+
+    fn blank(&mut self) {
+        if self.lines.last().is_some_and(|l| !l.text.is_empty() || l.trailing.is_some()) {
+            self.lines.push(Line::default());
+        }
+    }
+
+    fn push(&mut self, text: &str, span: Option<Span>) {
+        if self.lines.is_empty() {
+            self.line(0);
+        }
+        if let Some(l) = self.lines.last_mut() {
+            l.text.push_str(text);
+            if let Some(s) = span {
+                l.first = Some(l.first.map_or(s.start, |f| f.min(s.start)));
+                l.last = Some(l.last.map_or(s.end, |e| e.max(s.end)));
+            }
+        }
+    }
+
+    fn tok(&mut self, text: &str, span: Span) {
+        self.push(text, Some(span));
+    }
+}
+
+/// Format a policy file. None when it has syntax errors (then it is left
+/// as it is).
+pub fn format_source(text: &str) -> Option<String> {
+    let (ast, diags) = crate::syntax::parse(0, text);
+    if !diags.is_empty() || ast.stmts.iter().any(|s| matches!(s.kind, StmtKind::Error)) {
+        return None;
+    }
+    Some(format_ast(&ast, text))
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn has_blank_line(text: &str) -> bool {
+    let mut newlines = 0;
+    for c in text.chars() {
+        if c == '\n' {
+            newlines += 1;
+            if newlines >= 2 {
+                return true;
+            }
+        } else if !c.is_whitespace() {
+            newlines = 0;
+        }
+    }
+    false
+}
+
+/// The source between two statements without its comment lines, to see
+/// whether the author left a blank line.
+fn gap_without_comments(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.find('#') {
+            Some(i) => l.get(..i).unwrap_or(""),
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn format_ast(ast: &Ast, src: &str) -> String {
+    let mut p = Printer::default();
+    let stmts = &ast.stmts;
+    let mut prev_end: Option<usize> = None;
+    let mut prev_kind: Option<&StmtKind> = None;
+    let mut i = 0;
+    while i < stmts.len() {
+        let Some(stmt) = stmts.get(i) else { break };
+        let paragraph = matches!(
+            stmt.kind,
+            StmtKind::Rule(_) | StmtKind::Example(_) | StmtKind::Automation { .. }
+        ) || prev_kind.is_some_and(|k| {
+            matches!(k, StmtKind::Rule(_) | StmtKind::Example(_) | StmtKind::Automation { .. })
+                || std::mem::discriminant(k) != std::mem::discriminant(&stmt.kind)
+        });
+        if let Some(end) = prev_end {
+            let gap = src.get(end..stmt.span.start).unwrap_or("");
+            if paragraph || has_blank_line(&gap_without_comments(gap)) || has_blank_line(gap) {
+                p.blank();
+            }
+        }
+        // runs of queues are aligned on their names
+        if let StmtKind::Queue { .. } = stmt.kind {
+            let mut j = i;
+            let mut run = Vec::new();
+            while let Some(StmtKind::Queue { name, .. }) = stmts.get(j).map(|s| &s.kind) {
+                if j > i {
+                    let gap = src
+                        .get(stmts.get(j - 1).map_or(0, |s| s.span.end)..stmts.get(j).map_or(0, |s| s.span.start))
+                        .unwrap_or("");
+                    if has_blank_line(gap) {
+                        break;
+                    }
+                }
+                run.push(width(&quote(&name.value)));
+                j += 1;
+            }
+            let pad = run.iter().copied().max().unwrap_or(0);
+            for k in i..j {
+                if let Some(s) = stmts.get(k) {
+                    statement(&mut p, s, pad);
+                    prev_end = Some(s.span.end);
+                    prev_kind = Some(&s.kind);
+                }
+            }
+            i = j;
+            continue;
+        }
+        statement(&mut p, stmt, 0);
+        prev_end = Some(stmt.span.end);
+        prev_kind = Some(&stmt.kind);
+        i += 1;
+    }
+    place_comments(&mut p, &ast.comments);
+    render(&p)
+}
+
+fn place_comments(p: &mut Printer, comments: &[Comment]) {
+    for c in comments {
+        let text = format!("#{}", c.text);
+        if c.trailing {
+            // the line holding the last token before the comment
+            let idx = p
+                .lines
+                .iter()
+                .rposition(|l| l.last.is_some_and(|e| e <= c.span.start));
+            if let Some(idx) = idx {
+                let free = p.lines.get(idx).is_some_and(|l| l.trailing.is_none());
+                if free {
+                    if let Some(l) = p.lines.get_mut(idx) {
+                        l.trailing = Some(text);
+                    }
+                    continue;
+                }
+                let indent = p.lines.get(idx).map_or(0, |l| l.indent);
+                p.lines.insert(
+                    idx + 1,
+                    Line {
+                        text,
+                        indent,
+                        first: Some(c.span.start),
+                        last: Some(c.span.end),
+                        trailing: None,
+                    },
+                );
+                continue;
+            }
+        }
+        // an own-line comment goes before the first line whose tokens come
+        // after it, at that line's indentation
+        let idx = p
+            .lines
+            .iter()
+            .position(|l| l.first.is_some_and(|f| f > c.span.start));
+        match idx {
+            Some(idx) => {
+                // keep it above the blank line of a paragraph when the
+                // comment sits right after the previous statement
+                let indent = p.lines.get(idx).map_or(0, |l| l.indent);
+                p.lines.insert(
+                    idx,
+                    Line {
+                        text,
+                        indent,
+                        first: Some(c.span.start),
+                        last: Some(c.span.end),
+                        trailing: None,
+                    },
+                );
+            }
+            None => {
+                p.lines.push(Line {
+                    text,
+                    indent: 0,
+                    first: Some(c.span.start),
+                    last: Some(c.span.end),
+                    trailing: None,
+                });
+            }
+        }
+    }
+}
+
+fn render(p: &Printer) -> String {
+    // align trailing comments of consecutive lines
+    let mut out = String::new();
+    let lines = &p.lines;
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while lines.get(j).is_some_and(|l| l.trailing.is_some() && !l.text.is_empty()) {
+            j += 1;
+        }
+        if j > i + 1 {
+            let col = lines
+                .get(i..j)
+                .unwrap_or(&[])
+                .iter()
+                .map(|l| l.indent + width(&l.text))
+                .max()
+                .unwrap_or(0);
+            for l in lines.get(i..j).unwrap_or(&[]) {
+                let code = format!("{}{}", " ".repeat(l.indent), l.text);
+                let pad = col - (l.indent + width(&l.text)) + 2;
+                out.push_str(&format!("{code}{}{}\n", " ".repeat(pad), l.trailing.as_deref().unwrap_or("")));
+            }
+            i = j;
+            continue;
+        }
+        if let Some(l) = lines.get(i) {
+            let mut s = format!("{}{}", " ".repeat(l.indent), l.text);
+            if let Some(t) = &l.trailing {
+                if !l.text.is_empty() {
+                    s.push_str("  ");
+                } else {
+                    s = " ".repeat(l.indent);
+                }
+                s.push_str(t);
+            }
+            out.push_str(s.trim_end());
+            out.push('\n');
+        }
+        i += 1;
+    }
+    // no blank lines at the start or the end
+    let trimmed = out.trim_matches('\n');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("{trimmed}\n")
+    }
+}
+
+fn type_text(t: &TypeExpr) -> String {
+    let names = |v: &[Ident], sep: &str| v.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(sep);
+    let range = |lo: &Option<Literal>, hi: &Option<Literal>| match (lo, hi) {
+        (None, _) => String::new(),
+        (Some(l), None) => format!(" {}..", l.text),
+        (Some(l), Some(h)) => format!(" {}..{}", l.text, h.text),
+    };
+    match t {
+        TypeExpr::Enum(v) => format!("enum {{ {} }}", names(v, ", ")),
+        TypeExpr::Level(v) => format!("level {{ {} }}", names(v, " < ")),
+        TypeExpr::Set(v) => format!("set {{ {} }}", names(v, ", ")),
+        TypeExpr::Number(lo, hi) => format!("number{}", range(lo, hi)),
+        TypeExpr::Int(lo, hi) => format!("int{}", range(lo, hi)),
+        TypeExpr::Bool => "bool".into(),
+        TypeExpr::Text => "text".into(),
+    }
+}
+
+fn action_text(a: &Action) -> String {
+    match &a.queue {
+        Some(q) => format!("{} {}", a.kind.as_str(), quote(&q.value)),
+        None => a.kind.as_str().to_string(),
+    }
+}
+
+fn modifier_text(m: &Modifier) -> String {
+    match m {
+        Modifier::Priority(p, _) => format!("priority {}", p.name),
+        Modifier::Tag(t, _) => format!("tag {}", quote(&t.value)),
+        Modifier::Note(n, _) => format!("note {}", quote(&n.value)),
+        Modifier::Attach(items, _) => format!(
+            "attach {}",
+            items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+fn lit_list(v: &[Literal]) -> String {
+    v.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+pub fn cond_text(c: &Cond) -> String {
+    match c {
+        Cond::Or(parts, _) => parts.iter().map(cond_text).collect::<Vec<_>>().join(" or "),
+        Cond::And(parts, _) => parts.iter().map(cond_text).collect::<Vec<_>>().join(" and "),
+        Cond::Not(inner, _) => format!("not {}", cond_text(inner)),
+        Cond::Group(inner, _) => format!("({})", cond_text(inner)),
+        Cond::Atom(a) => atom_text(a),
+    }
+}
+
+fn atom_text(a: &Atom) -> String {
+    let f = &a.field.name;
+    match &a.test {
+        Test::Truthy => f.clone(),
+        Test::Cmp(op, l) => format!("{f} {} {}", op.as_str(), l.text),
+        Test::In(v) => format!("{f} in {{ {} }}", lit_list(v)),
+        Test::NotIn(v) => format!("{f} not in {{ {} }}", lit_list(v)),
+        Test::Has(l) => format!("{f} has {}", l.text),
+        Test::HasAny(v) => format!("{f} has any {{ {} }}", lit_list(v)),
+        Test::HasAll(v) => format!("{f} has all {{ {} }}", lit_list(v)),
+        Test::Matches(s) => format!("{f} matches {}", quote(&s.value)),
+        Test::Contains(s) => format!("{f} contains {}", quote(&s.value)),
+        Test::IsMissing => format!("{f} is missing"),
+        Test::IsPresent => format!("{f} is present"),
+    }
+}
+
+/// Print a condition, breaking at top-level `or` when it is too long.
+/// `col` is the column where the condition starts.
+fn condition(p: &mut Printer, c: &Cond, col: usize) {
+    let one_line = cond_text(c);
+    let parts: Vec<&Cond> = match c {
+        Cond::Or(parts, _) if col + width(&one_line) > WIDTH => parts.iter().collect(),
+        _ => vec![c],
+    };
+    if parts.len() == 1 {
+        // spread the tokens' spans over the line: the atoms' spans
+        for a in c.atoms() {
+            p.push("", Some(a.span));
+        }
+        p.push(&one_line, Some(c.span()));
+        return;
+    }
+    for (k, part) in parts.iter().enumerate() {
+        if k > 0 {
+            p.line(col.saturating_sub(3));
+            p.push("or ", None);
+        }
+        p.push(&cond_text(part), Some(part.span()));
+    }
+}
+
+fn modifiers_inline(mods: &[Modifier]) -> String {
+    mods.iter().map(|m| format!(" {}", modifier_text(m))).collect()
+}
+
+/// `then ACTION MODIFIERS`, with the modifiers on their own lines when
+/// the line would be too long.
+fn then_line(p: &mut Printer, keyword: &str, a: &Action, mods: &[Modifier], indent: usize) {
+    let inline = format!("{keyword} {}{}", action_text(a), modifiers_inline(mods));
+    p.tok(&format!("{keyword} {}", action_text(a)), a.span);
+    if indent + width(&inline) <= WIDTH {
+        for m in mods {
+            p.tok(&format!(" {}", modifier_text(m)), m.span());
+        }
+    } else {
+        for m in mods {
+            p.line(indent + keyword.len() + 1);
+            p.tok(&modifier_text(m), m.span());
+        }
+    }
+}
+
+fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: usize) {
+    match &stmt.kind {
+        StmtKind::Policy(name) => {
+            p.line(0);
+            p.tok(&format!("policy {}", quote(&name.value)), stmt.span);
+        }
+        StmtKind::Field { name, ty, .. } => {
+            p.line(0);
+            p.tok(&format!("field {}: {}", name.name, type_text(ty)), stmt.span);
+        }
+        StmtKind::Let { name, value } => {
+            p.line(0);
+            p.tok(&format!("let {} = {}", name.name, value.text), stmt.span);
+        }
+        StmtKind::Queue {
+            name,
+            sla,
+            description,
+        } => {
+            p.line(0);
+            let q = quote(&name.value);
+            let mut s = format!("queue {q}");
+            if sla.is_some() || description.is_some() {
+                s.push_str(&" ".repeat(queue_pad.saturating_sub(width(&q))));
+            }
+            if let Some(l) = sla {
+                s.push_str(&format!(" sla {}", l.text));
+            }
+            if let Some(d) = description {
+                s.push_str(&format!(" {}", quote(&d.value)));
+            }
+            p.tok(&s, stmt.span);
+        }
+        StmtKind::Ticket(items) => {
+            p.line(0);
+            p.tok(
+                &format!(
+                    "ticket requires {}",
+                    items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                stmt.span,
+            );
+        }
+        StmtKind::Automation { field, entries } => {
+            p.line(0);
+            p.tok(&format!("automation by {} {{", field.name), Span::new(0, stmt.span.start, field.span.end + 1));
+            let lhs: Vec<String> = entries
+                .iter()
+                .map(|e| {
+                    if e.otherwise {
+                        "otherwise".to_string()
+                    } else {
+                        e.values.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")
+                    }
+                })
+                .collect();
+            let pad = lhs.iter().map(|s| width(s)).max().unwrap_or(0);
+            for (e, l) in entries.iter().zip(&lhs) {
+                p.line(2);
+                p.tok(
+                    &format!("{l}{} => {}", " ".repeat(pad - width(l)), action_text(&e.action)),
+                    e.span,
+                );
+            }
+            p.line(0);
+            p.tok("}", Span::new(0, stmt.span.end.saturating_sub(1), stmt.span.end));
+        }
+        StmtKind::Rule(r) => {
+            let indent = if r.name.is_some() { 2 } else { 0 };
+            if let Some(n) = &r.name {
+                p.line(0);
+                p.tok(&format!("rule {}", quote(&n.value)), n.span);
+            }
+            let cond = cond_text(&r.cond);
+            let one = format!("when {cond} then {}{}", action_text(&r.action), modifiers_inline(&r.modifiers));
+            p.line(indent);
+            p.tok("when ", r.when_span);
+            if r.name.is_none() && width(&one) <= WIDTH {
+                condition(p, &r.cond, 5);
+                p.push(" ", None);
+                then_line(p, "then", &r.action, &r.modifiers, 0);
+                return;
+            }
+            condition(p, &r.cond, indent + 5);
+            p.line(indent);
+            then_line(p, "then", &r.action, &r.modifiers, indent);
+        }
+        StmtKind::Example(e) => {
+            p.line(0);
+            p.tok(&format!("example {} {{", quote(&e.name.value)), e.name.span);
+            let facts: Vec<(String, Span)> = e
+                .facts
+                .iter()
+                .map(|(f, v)| {
+                    let value = match v {
+                        ExampleValue::Lit(l) => l.text.clone(),
+                        ExampleValue::Set(items, _) if items.is_empty() => "{}".to_string(),
+                        ExampleValue::Set(items, _) => format!(
+                            "{{ {} }}",
+                            items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    };
+                    (format!("{} = {value}", f.name), f.span.to(v.span()))
+                })
+                .collect();
+            let joined = facts.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join(", ");
+            if !facts.is_empty() {
+                if 2 + width(&joined) <= WIDTH {
+                    p.line(2);
+                    for (k, (s, span)) in facts.iter().enumerate() {
+                        p.tok(&if k == 0 { s.clone() } else { format!(", {s}") }, *span);
+                    }
+                } else {
+                    let n = facts.len();
+                    for (k, (s, span)) in facts.iter().enumerate() {
+                        p.line(2);
+                        p.tok(&if k + 1 < n { format!("{s},") } else { s.clone() }, *span);
+                    }
+                }
+            }
+            p.line(0);
+            p.push("} ", None);
+            then_line(p, "expect", &e.expect, &e.modifiers, 2);
+        }
+        StmtKind::Error => {}
+    }
+}
