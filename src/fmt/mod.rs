@@ -122,7 +122,8 @@ pub fn format_ast(ast: &Ast, src: &str) -> String {
         if let StmtKind::Queue { .. } = stmt.kind {
             let mut j = i;
             let mut run = Vec::new();
-            while let Some(StmtKind::Queue { name, .. }) = stmts.get(j).map(|s| &s.kind) {
+            let mut slas = Vec::new();
+            while let Some(StmtKind::Queue { name, sla, .. }) = stmts.get(j).map(|s| &s.kind) {
                 if j > i {
                     let gap = src
                         .get(stmts.get(j - 1).map_or(0, |s| s.span.end)..stmts.get(j).map_or(0, |s| s.span.start))
@@ -132,9 +133,10 @@ pub fn format_ast(ast: &Ast, src: &str) -> String {
                     }
                 }
                 run.push(width(&quote(&name.value)));
+                slas.push(sla.as_ref().map_or(0, |l| width(&l.text)));
                 j += 1;
             }
-            let pad = run.iter().copied().max().unwrap_or(0);
+            let pad = (run.iter().copied().max().unwrap_or(0), slas.iter().copied().max().unwrap_or(0));
             for k in i..j {
                 if let Some(s) = stmts.get(k) {
                     statement(&mut p, s, pad);
@@ -145,7 +147,7 @@ pub fn format_ast(ast: &Ast, src: &str) -> String {
             i = j;
             continue;
         }
-        statement(&mut p, stmt, 0);
+        statement(&mut p, stmt, (0, 0));
         prev_end = Some(stmt.span.end);
         prev_kind = Some(&stmt.kind);
         i += 1;
@@ -354,12 +356,23 @@ fn condition(p: &mut Printer, c: &Cond, col: usize) {
         p.push(&one_line, Some(c.span()));
         return;
     }
+    // pack the `or` branches greedily, breaking before an `or` that would
+    // pass the width; continuation lines start under the first operand
+    let mut used = col;
     for (k, part) in parts.iter().enumerate() {
+        let text = cond_text(part);
         if k > 0 {
-            p.line(col.saturating_sub(3));
-            p.push("or ", None);
+            if used + 4 + width(&text) > WIDTH {
+                p.line(col);
+                p.push("or ", None);
+                used = col + 3;
+            } else {
+                p.push(" or ", None);
+                used += 4;
+            }
         }
-        p.push(&cond_text(part), Some(part.span()));
+        p.push(&text, Some(part.span()));
+        used += width(&text);
     }
 }
 
@@ -384,7 +397,7 @@ fn then_line(p: &mut Printer, keyword: &str, a: &Action, mods: &[Modifier], inde
     }
 }
 
-fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: usize) {
+fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
     match &stmt.kind {
         StmtKind::Policy(name) => {
             p.line(0);
@@ -407,10 +420,15 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: usize) {
             let q = quote(&name.value);
             let mut s = format!("queue {q}");
             if sla.is_some() || description.is_some() {
-                s.push_str(&" ".repeat(queue_pad.saturating_sub(width(&q))));
+                s.push_str(&" ".repeat(queue_pad.0.saturating_sub(width(&q))));
             }
             if let Some(l) = sla {
                 s.push_str(&format!(" sla {}", l.text));
+                if description.is_some() {
+                    s.push_str(&" ".repeat(queue_pad.1.saturating_sub(width(&l.text))));
+                }
+            } else if description.is_some() && queue_pad.1 > 0 {
+                s.push_str(&" ".repeat(queue_pad.1 + 4));
             }
             if let Some(d) = description {
                 s.push_str(&format!(" {}", quote(&d.value)));
