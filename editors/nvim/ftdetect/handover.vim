@@ -1,0 +1,2 @@
+" handover policies: *.handover
+autocmd BufRead,BufNewFile *.handover setfiletype handover
