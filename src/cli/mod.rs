@@ -1,6 +1,7 @@
 //! The `handover` command line: one file per subcommand.
 
 mod check;
+mod compile;
 mod decide;
 mod fmt;
 mod output;
@@ -37,6 +38,7 @@ struct Cli {
 enum Command {
     Check(check::Args),
     Fmt(fmt::Args),
+    Compile(compile::Args),
     Decide(decide::Args),
     Test(test::Args),
     Simulate(simulate::Args),
@@ -56,6 +58,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Fmt(a) => fmt::run(a),
+        Command::Compile(a) => compile::run(a),
         Command::Decide(a) => decide::run(a),
         Command::Test(a) => test::run(a),
         Command::Simulate(a) => simulate::run(a),

@@ -7,6 +7,8 @@
 use crate::check::model::{Cell, CondM, Model};
 use crate::diag::{Code, Diagnostic};
 
+pub mod render;
+
 /// A rule expanding into more rows than this is refused (`too-complex`).
 pub const MAX_ROWS_PER_RULE: usize = 4096;
 
