@@ -1,1 +1,406 @@
+//! Where two policies decide differently: regions of the input space, each
+//! with the old and the new decision, found exactly by splitting the atom
+//! space until both policies are constant on each piece.
 
+use super::space::{and, bit, first, is_zero, minus, subset, Region, Space};
+use crate::{ActionKind, Policy, Priority};
+use serde_json::{json, Value as Json};
+
+/// The part of a decision a diff compares.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Decided {
+        action: ActionKind,
+        queue: Option<String>,
+        priority: Option<Priority>,
+    },
+    /// The facts do not fit this policy (e.g. a value it does not declare).
+    NotAccepted,
+}
+
+impl Outcome {
+    pub fn describe(&self) -> String {
+        match self {
+            Outcome::Decided { action, queue, priority } => {
+                let mut s = action.as_str().to_string();
+                if let Some(q) = queue {
+                    s.push_str(&format!(" \"{q}\""));
+                }
+                if let Some(p) = priority {
+                    if *action != ActionKind::Answer {
+                        s.push_str(&format!(" priority {}", p.as_str()));
+                    }
+                }
+                s
+            }
+            Outcome::NotAccepted => "(facts not accepted)".to_string(),
+        }
+    }
+
+    fn rank(&self) -> Option<(ActionKind, Option<Priority>)> {
+        match self {
+            Outcome::Decided { action, priority, .. } => Some((*action, *priority)),
+            Outcome::NotAccepted => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub region: Region,
+    pub old: Outcome,
+    pub new: Outcome,
+    pub condition: String,
+    pub example: Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Stricter,
+    Looser,
+    /// Same action: another queue or priority.
+    Sideways,
+}
+
+impl Change {
+    pub fn direction(&self) -> Direction {
+        match (self.old.rank(), self.new.rank()) {
+            (Some((a, _)), Some((b, _))) if b > a => Direction::Stricter,
+            (Some((a, _)), Some((b, _))) if b < a => Direction::Looser,
+            _ => Direction::Sideways,
+        }
+    }
+}
+
+pub struct DiffResult {
+    pub space: Space,
+    pub changes: Vec<Change>,
+    /// The split was cut short; the changes found are real but maybe not all.
+    pub incomplete: bool,
+}
+
+const MAX_LEAVES: usize = 200_000;
+
+struct Side<'p> {
+    policy: &'p Policy,
+    regions: Vec<Region>,
+    /// Per atom of the automation column: the baseline, as text.
+    auto: Option<(usize, Vec<String>)>,
+}
+
+fn side<'p>(space: &Space, policy: &'p Policy) -> Side<'p> {
+    let model = policy.model();
+    let regions = policy
+        .table()
+        .rows
+        .iter()
+        .map(|row| space.row_region(model, &row.cells))
+        .collect();
+    let auto = model.automation.as_ref().and_then(|a| {
+        let f = model.fields.get(a.field)?;
+        let ci = space.col(&f.name)?;
+        let col = space.cols.get(ci)?;
+        let labels = col
+            .atoms
+            .iter()
+            .map(|rep| match rep.as_str().and_then(|v| f.ty.values().iter().position(|x| x == v)) {
+                Some(i) => a.by_value.get(i).map(|x| x.describe()).unwrap_or_default(),
+                None if rep.is_null() => a.otherwise.describe(),
+                None => "?".to_string(),
+            })
+            .collect();
+        Some((ci, labels))
+    });
+    Side { policy, regions, auto }
+}
+
+/// A column and the atoms to split it by, when the box is not uniform.
+fn split_point(space: &Space, sides: &[Side<'_>], b: &Region) -> Option<(usize, Vec<u64>)> {
+    for s in sides {
+        for r in &s.regions {
+            let mut inside = true;
+            let mut disjoint = false;
+            for (x, y) in b.iter().zip(r) {
+                let i = and(x, y);
+                if is_zero(&i) {
+                    disjoint = true;
+                    break;
+                }
+                if i != *x {
+                    inside = false;
+                }
+            }
+            if disjoint || inside {
+                continue;
+            }
+            for (ci, (x, y)) in b.iter().zip(r).enumerate() {
+                let i = and(x, y);
+                if i != *x {
+                    return Some((ci, i));
+                }
+            }
+        }
+        if let Some((ci, labels)) = &s.auto {
+            if let Some(x) = b.get(*ci) {
+                let first_label = first(x).and_then(|a| labels.get(a));
+                let mut same = vec![0u64; x.len()];
+                let mut uniform = true;
+                for a in 0..space.cols.get(*ci).map_or(0, |c| c.atoms.len()) {
+                    if bit(x, a) {
+                        if labels.get(a) == first_label {
+                            super::space::set(&mut same, a);
+                        } else {
+                            uniform = false;
+                        }
+                    }
+                }
+                if !uniform {
+                    return Some((*ci, same));
+                }
+            }
+        }
+    }
+    // atoms valid in one policy and not the other must not share a box
+    for (ci, col) in space.cols.iter().enumerate() {
+        let Some(x) = b.get(ci) else { continue };
+        let valid = |p: &Policy, a: usize| {
+            let rep = col.atoms.get(a).cloned().unwrap_or(Json::Null);
+            rep.is_null()
+                || p.model()
+                    .field(&col.name)
+                    .is_none_or(|fi| super::space::typed(p.model(), fi, &rep).is_some())
+        };
+        let mut key_first: Option<Vec<bool>> = None;
+        let mut same = vec![0u64; x.len()];
+        let mut uniform = true;
+        for a in 0..col.atoms.len() {
+            if !bit(x, a) {
+                continue;
+            }
+            let key: Vec<bool> = sides.iter().map(|s| valid(s.policy, a)).collect();
+            match &key_first {
+                None => {
+                    key_first = Some(key);
+                    super::space::set(&mut same, a);
+                }
+                Some(k) if *k == key => super::space::set(&mut same, a),
+                Some(_) => uniform = false,
+            }
+        }
+        if !uniform {
+            return Some((ci, same));
+        }
+    }
+    None
+}
+
+fn outcome(p: &Policy, facts: &Json) -> Outcome {
+    match p.facts(facts) {
+        Ok(f) => {
+            let d = p.decide(&f);
+            Outcome::Decided {
+                action: d.action,
+                queue: d.queue.map(str::to_string),
+                priority: d.priority,
+            }
+        }
+        Err(_) => Outcome::NotAccepted,
+    }
+}
+
+pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
+    let space = Space::build(&[(old.model(), old.table()), (new.model(), new.table())]);
+    let sides = [side(&space, old), side(&space, new)];
+    let mut stack = vec![space.full()];
+    let mut leaves = 0usize;
+    let mut found: Vec<(Region, Outcome, Outcome)> = Vec::new();
+    let mut incomplete = false;
+    while let Some(b) = stack.pop() {
+        if let Some((ci, part)) = split_point(&space, &sides, &b) {
+            let Some(x) = b.get(ci) else { continue };
+            let mut a = b.clone();
+            let mut c = b.clone();
+            if let (Some(sa), Some(sc)) = (a.get_mut(ci), c.get_mut(ci)) {
+                *sa = part.clone();
+                *sc = minus(x, &part);
+            }
+            stack.push(c);
+            stack.push(a);
+            continue;
+        }
+        leaves += 1;
+        if leaves > MAX_LEAVES {
+            incomplete = true;
+            break;
+        }
+        let w = space.witness(&b);
+        let (o, n) = (outcome(old, &w), outcome(new, &w));
+        if o != n {
+            found.push((b, o, n));
+        }
+    }
+    // merge boxes with the same change that differ in one column only
+    let mut merged = true;
+    while merged {
+        merged = false;
+        'outer: for i in 0..found.len() {
+            for j in (i + 1)..found.len() {
+                let (Some(a), Some(b)) = (found.get(i), found.get(j)) else { continue };
+                if a.1 != b.1 || a.2 != b.2 {
+                    continue;
+                }
+                let diffs: Vec<usize> = a.0.iter().zip(&b.0).enumerate().filter(|(_, (x, y))| x != y).map(|(k, _)| k).collect();
+                if diffs.len() == 1 {
+                    let k = diffs.first().copied().unwrap_or(0);
+                    let union: Vec<u64> = a.0.get(k).zip(b.0.get(k)).map(|(x, y)| x.iter().zip(y).map(|(p, q)| p | q).collect()).unwrap_or_default();
+                    let mut r = a.0.clone();
+                    if let Some(slot) = r.get_mut(k) {
+                        *slot = union;
+                    }
+                    let entry = (r, a.1.clone(), a.2.clone());
+                    found.remove(j);
+                    if let Some(slot) = found.get_mut(i) {
+                        *slot = entry;
+                    }
+                    merged = true;
+                    break 'outer;
+                }
+            }
+        }
+    }
+    let changes = found
+        .into_iter()
+        .map(|(region, old, new)| Change {
+            condition: describe_region(&space, &region),
+            example: space.witness(&region),
+            region,
+            old,
+            new,
+        })
+        .collect();
+    DiffResult {
+        space,
+        changes,
+        incomplete,
+    }
+}
+
+/// A region as a readable condition.
+pub fn describe_region(space: &Space, r: &Region) -> String {
+    let mut parts = Vec::new();
+    for (col, b) in space.cols.iter().zip(r) {
+        let all = super::space::bits_all(col.atoms.len());
+        if subset(&all, b) {
+            continue;
+        }
+        let missing = bit(b, 0);
+        let present: Vec<usize> = (1..col.atoms.len()).filter(|a| bit(b, *a)).collect();
+        let name = &col.name;
+        let text = if present.is_empty() {
+            format!("{name} is missing")
+        } else if col.ranges.iter().skip(1).any(Option::is_some) {
+            // merge adjacent ranges
+            let mut spans: Vec<(f64, bool, f64, bool)> = Vec::new();
+            let mut prev: Option<usize> = None;
+            for a in &present {
+                let Some(Some(rg)) = col.ranges.get(*a) else { continue };
+                match (spans.last_mut(), prev) {
+                    (Some(last), Some(p)) if p + 1 == *a => {
+                        last.2 = rg.2;
+                        last.3 = rg.3;
+                    }
+                    _ => spans.push(*rg),
+                }
+                prev = Some(*a);
+            }
+            let fmt = crate::check::interval::fmt_num;
+            let s: Vec<String> = spans
+                .iter()
+                .map(|(lo, li, hi, hi_i)| match (lo.is_infinite(), hi.is_infinite()) {
+                    (true, true) => format!("{name} is present"),
+                    (true, false) => format!("{name} {} {}", if *hi_i { "<=" } else { "<" }, fmt(*hi)),
+                    (false, true) => format!("{name} {} {}", if *li { ">=" } else { ">" }, fmt(*lo)),
+                    (false, false) if lo == hi => format!("{name} = {}", fmt(*lo)),
+                    _ => format!(
+                        "{name} {} {} and {name} {} {}",
+                        if *li { ">=" } else { ">" },
+                        fmt(*lo),
+                        if *hi_i { "<=" } else { "<" },
+                        fmt(*hi)
+                    ),
+                })
+                .collect();
+            if s.len() == 1 {
+                s.join("")
+            } else {
+                format!("({})", s.join(" or "))
+            }
+        } else if !col.text_preds.is_empty() {
+            let mut clauses = Vec::new();
+            for (k, p) in col.text_preds.iter().enumerate() {
+                let vals: Vec<bool> = present.iter().filter_map(|a| col.text_truth.get(*a).and_then(|t| t.get(k)).copied()).collect();
+                let all_true = vals.iter().all(|v| *v);
+                let all_false = vals.iter().all(|v| !*v);
+                let body = match p {
+                    crate::check::model::TextPred::Eq(s) => format!("{name} = {}", crate::syntax::quote(s)),
+                    crate::check::model::TextPred::Matches(s) => format!("{name} matches {}", crate::syntax::quote(s)),
+                    crate::check::model::TextPred::Contains(s) => format!("{name} contains {}", crate::syntax::quote(s)),
+                };
+                if all_true {
+                    clauses.push(body);
+                } else if all_false {
+                    clauses.push(format!("not {body}"));
+                }
+            }
+            if clauses.is_empty() {
+                format!("{name} is present")
+            } else {
+                clauses.join(" and ")
+            }
+        } else {
+            let names: Vec<String> = present
+                .iter()
+                .filter_map(|a| col.atoms.get(*a))
+                .map(|v| match v {
+                    Json::String(s) => s.clone(),
+                    Json::Array(items) => format!(
+                        "{{{}}}",
+                        items.iter().filter_map(Json::as_str).collect::<Vec<_>>().join(", ")
+                    ),
+                    other => other.to_string(),
+                })
+                .collect();
+            if names.len() == 1 {
+                if matches!(col.ty, crate::check::model::FieldType::Set(_)) {
+                    format!("{name} = {}", names.join(""))
+                } else if col.ty == crate::check::model::FieldType::Bool {
+                    if names.first().is_some_and(|n| n == "true") { name.clone() } else { format!("not {name}") }
+                } else {
+                    format!("{name} = {}", names.join(""))
+                }
+            } else {
+                format!("{name} in {{{}}}", names.join(", "))
+            }
+        };
+        parts.push(if missing && !present.is_empty() {
+            format!("({text} or {name} is missing)")
+        } else {
+            text
+        });
+    }
+    if parts.is_empty() {
+        "always".to_string()
+    } else {
+        parts.join(" and ")
+    }
+}
+
+pub fn change_json(c: &Change) -> Json {
+    json!({
+        "condition": c.condition,
+        "old": c.old.describe(),
+        "new": c.new.describe(),
+        "direction": match c.direction() { Direction::Stricter => "stricter", Direction::Looser => "looser", Direction::Sideways => "other" },
+        "example": c.example,
+    })
+}

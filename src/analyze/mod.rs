@@ -5,6 +5,7 @@
 //! [`space`]), rows become boxes, and questions become box arithmetic.
 
 
+pub mod diff;
 pub mod space;
 
 use crate::check::model::{ActionM, Model, RuleM};

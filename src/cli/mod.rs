@@ -3,6 +3,7 @@
 mod check;
 mod compile;
 mod decide;
+mod diff;
 mod fmt;
 mod output;
 mod simulate;
@@ -42,6 +43,7 @@ enum Command {
     Decide(decide::Args),
     Test(test::Args),
     Simulate(simulate::Args),
+    Diff(diff::Args),
     /// Serve the language server protocol on standard input and output (for editors)
     Lsp,
 }
@@ -62,6 +64,7 @@ pub fn main() -> i32 {
         Command::Decide(a) => decide::run(a),
         Command::Test(a) => test::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Lsp => Ok(crate::lsp::run()),
     };
     match result {

@@ -1,0 +1,181 @@
+//! `handover diff`: where two policies decide differently.
+
+use super::{CliError, FAILED, OK};
+use crate::analyze::diff::{self, Direction};
+use clap::ValueEnum;
+use serde_json::json;
+use std::io::BufRead;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// Show where two policies decide differently (action, queue or priority).
+#[derive(clap::Args)]
+#[command(after_help = "Exit status: 0 when the policies decide the same everywhere, 1 when they differ, 2 usage or I/O error.\n\nExamples:\n  handover diff policy-v1.handover policy-v2.handover\n  handover diff main/policy/ branch/policy/ --conversations last-week.jsonl --format json")]
+pub struct Args {
+    /// The current policy
+    #[arg(value_name = "OLD")]
+    old: PathBuf,
+    /// The proposed policy
+    #[arg(value_name = "NEW")]
+    new: PathBuf,
+    /// Replay these conversations through both and count what changes
+    #[arg(long, value_name = "FILE")]
+    conversations: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+#[derive(Default)]
+struct Replay {
+    total: usize,
+    changed: usize,
+    stricter: usize,
+    looser: usize,
+    other: usize,
+    changed_expected_escalate: usize,
+    errors: usize,
+    examples: Vec<serde_json::Value>,
+}
+
+pub fn run(args: Args) -> Result<i32, CliError> {
+    let old = match super::load_policy(&args.old)? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let new = match super::load_policy(&args.new)? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
+    let result = diff::diff(&old, &new);
+    let stricter = result.changes.iter().filter(|c| c.direction() == Direction::Stricter).count();
+    let looser = result.changes.iter().filter(|c| c.direction() == Direction::Looser).count();
+    let other = result.changes.len() - stricter - looser;
+
+    let replay = match &args.conversations {
+        None => None,
+        Some(path) => {
+            let mut r = Replay::default();
+            let mut input = super::decide::open_input(path)?;
+            let mut buf = Vec::new();
+            let mut line = 0usize;
+            loop {
+                buf.clear();
+                let n = input.read_until(b'\n', &mut buf).map_err(|e| CliError::Read(path.display().to_string(), e))?;
+                if n == 0 {
+                    break;
+                }
+                line += 1;
+                let Ok(text) = std::str::from_utf8(&buf) else {
+                    r.errors += 1;
+                    continue;
+                };
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let (Ok(a), Ok(b)) = (
+                    crate::simulate::replay(&old, line, text.trim()),
+                    crate::simulate::replay(&new, line, text.trim()),
+                ) else {
+                    r.errors += 1;
+                    continue;
+                };
+                r.total += 1;
+                let key = |d: &crate::Decision<'_>| (d.action, d.queue.map(str::to_string), d.priority);
+                if key(&a.decision) != key(&b.decision) {
+                    r.changed += 1;
+                    if b.decision.action > a.decision.action {
+                        r.stricter += 1;
+                    } else if b.decision.action < a.decision.action {
+                        r.looser += 1;
+                    } else {
+                        r.other += 1;
+                    }
+                    if a.expected_escalate == Some(true) {
+                        r.changed_expected_escalate += 1;
+                    }
+                    if r.examples.len() < 10 {
+                        r.examples.push(json!({"id": a.id, "line": line, "old": describe(&a.decision), "new": describe(&b.decision)}));
+                    }
+                }
+            }
+            Some(r)
+        }
+    };
+
+    match args.format {
+        Format::Json => {
+            let mut v = json!({
+                "equal": result.changes.is_empty(),
+                "complete": !result.incomplete,
+                "regions": result.changes.iter().map(diff::change_json).collect::<Vec<_>>(),
+                "summary": {"regions": result.changes.len(), "stricter": stricter, "looser": looser, "other": other},
+            });
+            if let (Some(r), Some(o)) = (&replay, v.as_object_mut()) {
+                o.insert(
+                    "conversations".into(),
+                    json!({
+                        "total": r.total, "changed": r.changed, "stricter": r.stricter, "looser": r.looser,
+                        "other": r.other, "changed_expected_escalate": r.changed_expected_escalate,
+                        "errors": r.errors, "examples": r.examples,
+                    }),
+                );
+            }
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Human => {
+            if result.changes.is_empty() {
+                println!("the two policies decide the same for every possible set of facts");
+            } else {
+                println!(
+                    "{} region(s) where the decision changes: {} stricter, {} looser, {} other (same action, another queue or priority)\n",
+                    result.changes.len(),
+                    stricter,
+                    looser,
+                    other
+                );
+                for c in &result.changes {
+                    let arrow = match c.direction() {
+                        Direction::Stricter => "stricter",
+                        Direction::Looser => "LOOSER",
+                        Direction::Sideways => "changed",
+                    };
+                    println!("  {}: {} → {}  [{arrow}]", c.condition, c.old.describe(), c.new.describe());
+                    println!("      for example {}", c.example);
+                }
+            }
+            if result.incomplete {
+                println!("\nnote: the policies are too large to compare exhaustively; the regions above are real but there may be more");
+            }
+            if let Some(r) = &replay {
+                println!(
+                    "\nconversations: {} of {} change decision ({} stricter, {} looser, {} other); {} of the changed ones were expected to escalate{}",
+                    r.changed,
+                    r.total,
+                    r.stricter,
+                    r.looser,
+                    r.other,
+                    r.changed_expected_escalate,
+                    if r.errors > 0 { format!("; {} line(s) could not be replayed", r.errors) } else { String::new() }
+                );
+            }
+        }
+    }
+    Ok(if result.changes.is_empty() { OK } else { FAILED })
+}
+
+fn describe(d: &crate::Decision<'_>) -> String {
+    let mut s = d.action.as_str().to_string();
+    if let Some(q) = d.queue {
+        s.push_str(&format!(" \"{q}\""));
+    }
+    if let Some(p) = d.priority {
+        s.push_str(&format!(" priority {}", p.as_str()));
+    }
+    s
+}
