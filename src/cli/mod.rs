@@ -5,6 +5,7 @@ mod compile;
 mod decide;
 mod diff;
 mod fmt;
+mod init;
 mod output;
 mod simulate;
 mod test;
@@ -44,6 +45,13 @@ enum Command {
     Test(test::Args),
     Simulate(simulate::Args),
     Diff(diff::Args),
+    Init(init::Args),
+    /// Print a shell completion script: `handover completions bash > /etc/bash_completion.d/handover`
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Serve the language server protocol on standard input and output (for editors)
     Lsp,
 }
@@ -65,6 +73,12 @@ pub fn main() -> i32 {
         Command::Test(a) => test::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Init(a) => init::run(a),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "handover", &mut std::io::stdout());
+            Ok(OK)
+        }
         Command::Lsp => Ok(crate::lsp::run()),
     };
     match result {
