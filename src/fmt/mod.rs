@@ -89,10 +89,7 @@ fn has_blank_line(text: &str) -> bool {
 /// whether the author left a blank line.
 fn gap_without_comments(text: &str) -> String {
     text.lines()
-        .map(|l| match l.find('#') {
-            Some(i) => l.get(..i).unwrap_or(""),
-            None => l,
-        })
+        .filter(|l| !l.trim_start().starts_with('#'))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -152,11 +149,11 @@ pub fn format_ast(ast: &Ast, src: &str) -> String {
         prev_kind = Some(&stmt.kind);
         i += 1;
     }
-    place_comments(&mut p, &ast.comments);
+    place_comments(&mut p, &ast.comments, src);
     render(&p)
 }
 
-fn place_comments(p: &mut Printer, comments: &[Comment]) {
+fn place_comments(p: &mut Printer, comments: &[Comment], src: &str) {
     for c in comments {
         let text = format!("#{}", c.text);
         if c.trailing {
@@ -198,6 +195,11 @@ fn place_comments(p: &mut Printer, comments: &[Comment]) {
                 // keep it above the blank line of a paragraph when the
                 // comment sits right after the previous statement
                 let indent = p.lines.get(idx).map_or(0, |l| l.indent);
+                // a blank line between a comment and what follows is kept
+                let next = p.lines.get(idx).and_then(|l| l.first).unwrap_or(c.span.end);
+                if has_blank_line(src.get(c.span.end..next).unwrap_or("")) {
+                    p.lines.insert(idx, Line::default());
+                }
                 p.lines.insert(
                     idx,
                     Line {
@@ -405,7 +407,39 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
         }
         StmtKind::Field { name, ty, .. } => {
             p.line(0);
-            p.tok(&format!("field {}: {}", name.name, type_text(ty)), stmt.span);
+            let one = format!("field {}: {}", name.name, type_text(ty));
+            let values = match ty {
+                TypeExpr::Enum(v) | TypeExpr::Set(v) | TypeExpr::Level(v) if width(&one) > WIDTH => Some(v),
+                _ => None,
+            };
+            let Some(values) = values else {
+                p.tok(&one, stmt.span);
+                return;
+            };
+            // a long list of values: one indented paragraph, packed
+            let (kw, sep) = match ty {
+                TypeExpr::Enum(_) => ("enum", ","),
+                TypeExpr::Set(_) => ("set", ","),
+                _ => ("level", " <"),
+            };
+            p.tok(&format!("field {}: {kw} {{", name.name), name.span);
+            p.line(2);
+            let mut used = 2;
+            let n = values.len();
+            for (k, v) in values.iter().enumerate() {
+                let text = if k + 1 < n { format!("{}{sep}", v.name) } else { v.name.clone() };
+                if used > 2 && used + 1 + width(&text) > WIDTH {
+                    p.line(2);
+                    used = 2;
+                } else if used > 2 {
+                    p.push(" ", None);
+                    used += 1;
+                }
+                p.tok(&text, v.span);
+                used += width(&text);
+            }
+            p.line(0);
+            p.tok("}", Span::new(0, stmt.span.end.saturating_sub(1), stmt.span.end));
         }
         StmtKind::Let { name, value } => {
             p.line(0);
@@ -428,7 +462,7 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
                     s.push_str(&" ".repeat(queue_pad.1.saturating_sub(width(&l.text))));
                 }
             } else if description.is_some() && queue_pad.1 > 0 {
-                s.push_str(&" ".repeat(queue_pad.1 + 4));
+                s.push_str(&" ".repeat(queue_pad.1 + 5));
             }
             if let Some(d) = description {
                 s.push_str(&format!(" {}", quote(&d.value)));
@@ -515,10 +549,21 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
                         p.tok(&if k == 0 { s.clone() } else { format!(", {s}") }, *span);
                     }
                 } else {
+                    // pack facts greedily, a comma after each but the last
                     let n = facts.len();
+                    p.line(2);
+                    let mut used = 2;
                     for (k, (s, span)) in facts.iter().enumerate() {
-                        p.line(2);
-                        p.tok(&if k + 1 < n { format!("{s},") } else { s.clone() }, *span);
+                        let text = if k + 1 < n { format!("{s},") } else { s.clone() };
+                        if used > 2 && used + 1 + width(&text) > WIDTH {
+                            p.line(2);
+                            used = 2;
+                        } else if used > 2 {
+                            p.push(" ", None);
+                            used += 1;
+                        }
+                        p.tok(&text, *span);
+                        used += width(&text);
                     }
                 }
             }
