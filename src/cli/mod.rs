@@ -6,7 +6,7 @@ mod decide;
 mod diff;
 mod fmt;
 mod init;
-mod output;
+pub mod output;
 mod simulate;
 mod test;
 
