@@ -1,0 +1,353 @@
+//! Differential test: the compiled decision table against a direct
+//! interpretation of the syntax tree, on random policies and random facts.
+//! `HANDOVER_CASES=1000000 cargo test --release --test engine` runs more.
+
+use handover::syntax::ast::{Cond, CmpOp, LitKind, Literal, StmtKind, Test};
+use handover::Policy;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+const CATS: [&str; 4] = ["refund", "billing", "legal", "other"];
+const LEVELS: [&str; 4] = ["free", "pro", "business", "vip"];
+const RISKS: [&str; 3] = ["legal", "payment", "security"];
+const OPS: [&str; 6] = ["=", "!=", "<", "<=", ">", ">="];
+const QUEUES: [&str; 3] = ["a", "b", "c"];
+const TEXTS: [&str; 6] = ["", "ab", "xAB y", "cancel now", "refund please", "hello"];
+
+const HEADER: &str = r#"
+field category: enum { refund, billing, legal, other }
+field value: level { free < pro < business < vip }
+field confidence: number 0..1
+field count: int 0..
+field churn: bool
+field risk: set { legal, payment, security }
+field message: text
+let sure = 55%
+queue "a"
+queue "b"
+queue "c"
+ticket requires question
+"#;
+
+fn atom() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (0..4usize, any::<bool>()).prop_map(|(v, ne)| format!("category {} {}", if ne { "!=" } else { "=" }, CATS[v])),
+        (0..6usize, 0..4usize).prop_map(|(op, v)| format!("value {} {}", OPS[op], LEVELS[v])),
+        (0..6usize, 0..=10u32).prop_map(|(op, v)| format!("confidence {} {}", OPS[op], f64::from(v) / 10.0)),
+        (0..6usize).prop_map(|op| format!("confidence {} sure", OPS[op])),
+        (0..6usize, 0..=4u32).prop_map(|(op, v)| format!("count {} {}", OPS[op], v)),
+        Just("churn".to_string()),
+        any::<bool>().prop_map(|b| format!("churn = {b}")),
+        (prop::collection::vec(0..4usize, 1..3), any::<bool>()).prop_map(|(vs, not)| {
+            let names: Vec<&str> = vs.iter().map(|i| CATS[*i]).collect();
+            format!("category {}in {{ {} }}", if not { "not " } else { "" }, names.join(", "))
+        }),
+        (prop::collection::vec(0..4usize, 1..3)).prop_map(|vs| {
+            let names: Vec<&str> = vs.iter().map(|i| LEVELS[*i]).collect();
+            format!("value in {{ {} }}", names.join(", "))
+        }),
+        (0..3usize).prop_map(|v| format!("risk has {}", RISKS[v])),
+        (prop::collection::vec(0..3usize, 1..3), any::<bool>()).prop_map(|(vs, all)| {
+            let names: Vec<&str> = vs.iter().map(|i| RISKS[*i]).collect();
+            format!("risk has {} {{ {} }}", if all { "all" } else { "any" }, names.join(", "))
+        }),
+        (0..4usize).prop_map(|i| ["message contains \"ab\"", "message matches \"^ab\"", "message = \"ab\"", "message matches \"(?i)cancel|refund\""][i].to_string()),
+        (0..7usize, any::<bool>()).prop_map(|(f, m)| {
+            let field = ["category", "value", "confidence", "count", "churn", "risk", "message"][f];
+            format!("{field} is {}", if m { "missing" } else { "present" })
+        }),
+    ]
+}
+
+fn cond() -> impl Strategy<Value = String> {
+    atom().prop_recursive(3, 16, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 2..4).prop_map(|v| format!("({})", v.join(" and "))),
+            prop::collection::vec(inner.clone(), 2..4).prop_map(|v| format!("({})", v.join(" or "))),
+            inner.prop_map(|c| format!("not {c}")),
+        ]
+    })
+}
+
+fn rule() -> impl Strategy<Value = String> {
+    (cond(), 0..4usize, 0..4usize, 0..5usize, 0..3usize, any::<bool>()).prop_map(|(c, act, q, pri, tag, attach)| {
+        let queue = QUEUES.get(q).map(|q| format!(" \"{q}\"")).unwrap_or_default();
+        let action = match act {
+            0 => "answer".to_string(),
+            1 => format!("draft{queue}"),
+            2 => format!("route \"{}\"", QUEUES[q % 3]),
+            _ => format!("human \"{}\"", QUEUES[q % 3]),
+        };
+        let mut s = format!("when {c} then {action}");
+        if let Some(p) = ["low", "normal", "high", "urgent"].get(pri) {
+            s.push_str(&format!(" priority {p}"));
+        }
+        if tag > 0 {
+            s.push_str(&format!(" tag \"t{tag}\""));
+        }
+        if attach {
+            s.push_str(" attach summary, message");
+        }
+        s
+    })
+}
+
+fn policy_text() -> impl Strategy<Value = String> {
+    (prop::collection::vec(rule(), 1..7), 0..3usize).prop_map(|(rules, auto)| {
+        let mut s = HEADER.to_string();
+        match auto {
+            1 => s.push_str("automation by category {\n  refund => draft \"a\"\n  legal => human \"c\"\n  otherwise => answer\n}\n"),
+            2 => s.push_str("automation by value {\n  vip => route \"b\"\n  pro, business => draft\n}\n"),
+            _ => {}
+        }
+        for r in rules {
+            s.push_str(&r);
+            s.push('\n');
+        }
+        s
+    })
+}
+
+fn facts() -> impl Strategy<Value = Value> {
+    (
+        prop::option::of(0..4usize),
+        prop::option::of(0..4usize),
+        prop::option::of(prop_oneof![(0..=20u32).prop_map(|v| f64::from(v) / 20.0), Just(0.55), Just(0.549), Just(0.551)]),
+        prop::option::of(0..6u32),
+        prop::option::of(any::<bool>()),
+        prop::option::of(prop::collection::vec(0..3usize, 0..3)),
+        prop::option::of(0..6usize),
+    )
+        .prop_map(|(c, v, conf, n, churn, risk, msg)| {
+            let mut m = serde_json::Map::new();
+            if let Some(c) = c {
+                m.insert("category".into(), json!(CATS[c]));
+            }
+            if let Some(v) = v {
+                m.insert("value".into(), json!(LEVELS[v]));
+            }
+            if let Some(x) = conf {
+                m.insert("confidence".into(), json!(x));
+            }
+            if let Some(n) = n {
+                m.insert("count".into(), json!(n));
+            }
+            if let Some(b) = churn {
+                m.insert("churn".into(), json!(b));
+            }
+            if let Some(r) = risk {
+                m.insert("risk".into(), json!(r.iter().map(|i| RISKS[*i]).collect::<Vec<_>>()));
+            }
+            if let Some(t) = msg {
+                m.insert("message".into(), json!(TEXTS[t]));
+            }
+            Value::Object(m)
+        })
+}
+
+// ---- the reference interpreter: the syntax tree and JSON facts, nothing else
+
+fn rank(name: &str) -> Option<usize> {
+    LEVELS.iter().position(|l| *l == name)
+}
+
+fn lit_num(l: &Literal) -> f64 {
+    match &l.kind {
+        LitKind::Number(v) | LitKind::Percent(v) | LitKind::Duration(v) => *v,
+        LitKind::Name(n) if n == "sure" => 0.55,
+        _ => f64::NAN,
+    }
+}
+
+fn lit_name(l: &Literal) -> String {
+    match &l.kind {
+        LitKind::Name(n) => n.clone(),
+        LitKind::Str(s) => s.clone(),
+        LitKind::Bool(b) => b.to_string(),
+        _ => l.text.clone(),
+    }
+}
+
+fn cmp<T: PartialOrd>(op: CmpOp, a: T, b: T) -> bool {
+    match op {
+        CmpOp::Eq => a == b,
+        CmpOp::Ne => a != b,
+        CmpOp::Lt => a < b,
+        CmpOp::Le => a <= b,
+        CmpOp::Gt => a > b,
+        CmpOp::Ge => a >= b,
+    }
+}
+
+fn holds(c: &Cond, facts: &Value) -> bool {
+    match c {
+        Cond::Or(p, _) => p.iter().any(|x| holds(x, facts)),
+        Cond::And(p, _) => p.iter().all(|x| holds(x, facts)),
+        Cond::Not(x, _) => !holds(x, facts),
+        Cond::Group(x, _) => holds(x, facts),
+        Cond::Atom(a) => {
+            let f = a.field.name.as_str();
+            let v = facts.get(f).filter(|v| !v.is_null());
+            let Some(v) = v else {
+                return matches!(a.test, Test::IsMissing);
+            };
+            match &a.test {
+                Test::IsMissing => false,
+                Test::IsPresent => true,
+                Test::Truthy => v.as_bool() == Some(true),
+                Test::Cmp(op, l) => match f {
+                    "value" => cmp(*op, rank(v.as_str().unwrap_or("")), rank(&lit_name(l))),
+                    "confidence" | "count" => cmp(*op, v.as_f64().unwrap_or(f64::NAN), lit_num(l)),
+                    "churn" => cmp(*op, v.as_bool().map(|b| b.to_string()), Some(lit_name(l))),
+                    _ => cmp(*op, v.as_str().unwrap_or("").to_string(), lit_name(l)),
+                },
+                Test::In(ls) => ls.iter().any(|l| v.as_str() == Some(lit_name(l).as_str())),
+                Test::NotIn(ls) => !ls.iter().any(|l| v.as_str() == Some(lit_name(l).as_str())),
+                Test::Has(l) => v.as_array().is_some_and(|a| a.iter().any(|x| x.as_str() == Some(lit_name(l).as_str()))),
+                Test::HasAny(ls) => ls.iter().any(|l| v.as_array().is_some_and(|a| a.iter().any(|x| x.as_str() == Some(lit_name(l).as_str())))),
+                Test::HasAll(ls) => ls.iter().all(|l| v.as_array().is_some_and(|a| a.iter().any(|x| x.as_str() == Some(lit_name(l).as_str())))),
+                Test::Matches(s) => regex::Regex::new(&s.value).is_ok_and(|r| r.is_match(v.as_str().unwrap_or(""))),
+                Test::Contains(s) => v.as_str().unwrap_or("").to_lowercase().contains(&s.value.to_lowercase()),
+            }
+        }
+    }
+}
+
+fn strictness(a: &str) -> usize {
+    ["answer", "draft", "route", "human"].iter().position(|x| *x == a).unwrap_or(0)
+}
+
+/// SPEC 2.4, step by step, over the syntax tree.
+fn interpret(text: &str, facts: &Value) -> Value {
+    let (ast, _) = handover::syntax::parse(0, text);
+    let src = handover::span::SourceFile::new("p.handover", text);
+    let mut baseline = ("answer".to_string(), None::<String>);
+    let mut read: Vec<String> = Vec::new();
+    let mut matched: Vec<(String, String, Option<String>, usize, Vec<String>, Vec<String>)> = Vec::new();
+    for s in &ast.stmts {
+        match &s.kind {
+            StmtKind::Automation { field, entries } => {
+                read.push(field.name.clone());
+                let fv = facts.get(&field.name).and_then(Value::as_str);
+                let mut chosen = None;
+                let mut otherwise = None;
+                for e in entries {
+                    let a = (e.action.kind.as_str().to_string(), e.action.queue.as_ref().map(|q| q.value.clone()));
+                    if e.otherwise {
+                        otherwise = Some(a);
+                    } else if e.values.iter().any(|v| Some(v.name.as_str()) == fv) {
+                        chosen = Some(a);
+                    }
+                }
+                if let Some(a) = chosen.or(otherwise) {
+                    baseline = a;
+                }
+            }
+            StmtKind::Rule(r) => {
+                for a in r.cond.atoms() {
+                    read.push(a.field.name.clone());
+                }
+                if holds(&r.cond, facts) {
+                    let name = r.name.as_ref().map_or_else(|| format!("line {}", src.line_col(r.when_span.start).0), |n| n.value.clone());
+                    let mut pri = 1;
+                    let mut tags = Vec::new();
+                    let mut attach = Vec::new();
+                    for m in &r.modifiers {
+                        match m {
+                            handover::syntax::ast::Modifier::Priority(p, _) => {
+                                pri = ["low", "normal", "high", "urgent"].iter().position(|x| *x == p.name).unwrap_or(1)
+                            }
+                            handover::syntax::ast::Modifier::Tag(t, _) => tags.push(t.value.clone()),
+                            handover::syntax::ast::Modifier::Attach(items, _) => attach.extend(items.iter().map(|i| i.name.clone())),
+                            handover::syntax::ast::Modifier::Note(..) => {}
+                        }
+                    }
+                    matched.push((name, r.action.kind.as_str().to_string(), r.action.queue.as_ref().map(|q| q.value.clone()), pri, tags, attach));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut action = baseline.0.clone();
+    for m in &matched {
+        if strictness(&m.1) > strictness(&action) {
+            action = m.1.clone();
+        }
+    }
+    let mut winner: Option<&(String, String, Option<String>, usize, Vec<String>, Vec<String>)> = None;
+    for m in matched.iter().filter(|m| m.1 == action) {
+        if winner.is_none_or(|w| m.3 > w.3) {
+            winner = Some(m);
+        }
+    }
+    let prio = ["low", "normal", "high", "urgent"];
+    let (queue, priority) = match (action.as_str(), winner) {
+        ("answer", _) => (Value::Null, Value::Null),
+        (_, Some(w)) => (json!(w.2), json!(prio[w.3])),
+        (_, None) => (json!(baseline.1), json!("normal")),
+    };
+    let mut tags: Vec<String> = Vec::new();
+    let mut attach: Vec<String> = Vec::new();
+    if action != "answer" {
+        attach.push("question".into());
+    }
+    for m in &matched {
+        for t in &m.4 {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
+        }
+        if action != "answer" {
+            for a in &m.5 {
+                if !attach.contains(a) {
+                    attach.push(a.clone());
+                }
+            }
+        }
+    }
+    let fields = ["category", "value", "confidence", "count", "churn", "risk", "message"];
+    let missing: Vec<&str> = fields
+        .iter()
+        .copied()
+        .filter(|f| read.iter().any(|r| r == f) && facts.get(*f).is_none_or(Value::is_null))
+        .collect();
+    json!({
+        "action": action, "queue": queue, "priority": priority,
+        "rule": winner.map(|w| w.0.clone()),
+        "matched": matched.iter().map(|m| m.0.clone()).collect::<Vec<_>>(),
+        "tags": tags, "attach": attach, "missing": missing,
+    })
+}
+
+fn cases() -> u32 {
+    std::env::var("HANDOVER_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000)
+}
+
+proptest! {
+    // 2,000 policies x 8 facts each = 16,000 decisions compared by default
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn table_agrees_with_the_syntax_tree(text in policy_text(), all_facts in prop::collection::vec(facts(), 8)) {
+        let policy = match Policy::from_text("p.handover", &text) {
+            Ok(p) => p,
+            Err(e) => {
+                // only the too-complex guard may refuse a random policy
+                let handover::LoadError::Invalid(c) = e else { panic!("{e}") };
+                prop_assert!(c.diagnostics.iter().filter(|d| d.is_error()).all(|d| d.code == handover::Code::TooComplex),
+                    "unexpected errors: {:?}\n{text}", c.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>());
+                return Ok(());
+            }
+        };
+        for f in &all_facts {
+            let facts = policy.facts(f).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let d = policy.decide(&facts);
+            let got = json!({
+                "action": d.action.as_str(), "queue": d.queue, "priority": d.priority.map(|p| p.as_str()),
+                "rule": d.rule, "matched": d.matched, "tags": d.tags, "attach": d.attach, "missing": d.missing,
+            });
+            let want = interpret(&text, f);
+            prop_assert_eq!(&got, &want, "policy:\n{}\nfacts: {}", text, f);
+        }
+    }
+}
