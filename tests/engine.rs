@@ -1,4 +1,5 @@
 //! Differential test: the compiled decision table against a direct
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! interpretation of the syntax tree, on random policies and random facts.
 //! `HANDOVER_CASES=1000000 cargo test --release --test engine` runs more.
 
@@ -348,6 +349,93 @@ proptest! {
             });
             let want = interpret(&text, f);
             prop_assert_eq!(&got, &want, "policy:\n{}\nfacts: {}", text, f);
+        }
+    }
+}
+
+// ---- the formatter keeps the meaning and is idempotent
+
+fn strip_spans(text: &str) -> String {
+    let (ast, _) = handover::syntax::parse(0, text);
+    let dbg = format!("{:?}", ast.stmts.iter().map(|s| &s.kind).collect::<Vec<_>>());
+    regex::Regex::new(r"Span \{ file: \d+, start: \d+, end: \d+ \}").unwrap().replace_all(&dbg, "Span").into_owned()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 4, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fmt_keeps_meaning_and_is_idempotent(text in policy_text()) {
+        let once = handover::fmt::format_source(&text).expect("well-formed policies format");
+        let twice = handover::fmt::format_source(&once).expect("formatted text parses");
+        prop_assert_eq!(&once, &twice, "not idempotent");
+        prop_assert_eq!(strip_spans(&text), strip_spans(&once), "meaning changed:\n{}\n---\n{}", text, once);
+    }
+}
+
+// ---- analysis: what it reports is true on sampled facts
+
+fn decision_key(p: &Policy, f: &Value) -> (String, Option<String>, Option<String>) {
+    let facts = p.facts(f).unwrap();
+    let d = p.decide(&facts);
+    (d.action.as_str().to_string(), d.queue.map(str::to_string), d.priority.map(|x| x.as_str().to_string()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 4, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn analysis_findings_hold_on_samples(text in policy_text(), samples in prop::collection::vec(facts(), 24)) {
+        let Ok(policy) = Policy::from_text("p.handover", &text) else { return Ok(()) };
+        let model = policy.model();
+        for d in policy.diagnostics() {
+            let line = policy.checked().files[0].line_col(d.span.start).0;
+            let Some(ri) = model.rules.iter().position(|r| policy.checked().files[0].line_col(r.span.start).0 == line) else { continue };
+            let rule = &model.rules[ri];
+            match d.code {
+                handover::Code::ShadowedRule => {
+                    // never the winner, and removing it changes no decision
+                    let without: String = text.lines().enumerate().filter(|(i, _)| i + 1 != line).map(|(_, l)| format!("{l}\n")).collect();
+                    let other = Policy::from_text("p.handover", &without).unwrap();
+                    for f in &samples {
+                        let facts = policy.facts(f).unwrap();
+                        prop_assert_ne!(policy.decide(&facts).rule, Some(rule.name.as_str()), "shadowed rule won\n{}\n{}", text, f);
+                        prop_assert_eq!(decision_key(&policy, f), decision_key(&other, f), "removing a shadowed rule changed a decision\n{}\n{}", text, f);
+                    }
+                }
+                handover::Code::Unsatisfiable if d.message.starts_with("the condition") => {
+                    for f in &samples {
+                        let facts = policy.facts(f).unwrap();
+                        prop_assert!(!policy.decide(&facts).matched.contains(&rule.name.as_str()), "unsatisfiable rule matched\n{}\n{}", text, f);
+                    }
+                }
+                handover::Code::AlwaysTrue => {
+                    for f in &samples {
+                        let facts = policy.facts(f).unwrap();
+                        prop_assert!(policy.decide(&facts).matched.contains(&rule.name.as_str()), "always-true rule did not match\n{}\n{}", text, f);
+                    }
+                }
+                _ => {}
+            }
+        }
+        // a policy against itself: no difference
+        let same = handover::analyze::diff::diff(&policy, &policy);
+        prop_assert!(same.changes.is_empty());
+    }
+
+    #[test]
+    fn diff_regions_are_exact(a in policy_text(), b in policy_text(), samples in prop::collection::vec(facts(), 24)) {
+        let (Ok(pa), Ok(pb)) = (Policy::from_text("a.handover", &a), Policy::from_text("b.handover", &b)) else { return Ok(()) };
+        let result = handover::analyze::diff::diff(&pa, &pb);
+        prop_assume!(!result.incomplete);
+        for f in &samples {
+            let differ = decision_key(&pa, f) != decision_key(&pb, f);
+            let Some(point) = result.space.locate(f) else {
+                let cols: Vec<String> = result.space.cols.iter().map(|c| format!("{} {:?} {:?}", c.name, c.atoms, c.ranges)).collect();
+                panic!("no atom for {f}\n{}", cols.join("\n"));
+            };
+            let inside = result.changes.iter().any(|c| handover::analyze::space::Space::contains(&c.region, &point));
+            prop_assert_eq!(differ, inside, "facts {} differ={} but inside a region={}\nOLD\n{}\nNEW\n{}", f, differ, inside, a, b);
         }
     }
 }

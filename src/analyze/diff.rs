@@ -81,14 +81,15 @@ pub struct DiffResult {
 
 const MAX_LEAVES: usize = 200_000;
 
-struct Side<'p> {
-    policy: &'p Policy,
+struct Side {
+    /// Per column and atom: whether this policy accepts the value.
+    valid: Vec<Vec<bool>>,
     regions: Vec<Region>,
     /// Per atom of the automation column: the baseline, as text.
     auto: Option<(usize, Vec<String>)>,
 }
 
-fn side<'p>(space: &Space, policy: &'p Policy) -> Side<'p> {
+fn side(space: &Space, policy: &Policy) -> Side {
     let model = policy.model();
     let regions = policy
         .table()
@@ -111,11 +112,22 @@ fn side<'p>(space: &Space, policy: &'p Policy) -> Side<'p> {
             .collect();
         Some((ci, labels))
     });
-    Side { policy, regions, auto }
+    let valid = space
+        .cols
+        .iter()
+        .map(|col| {
+            let fi = model.field(&col.name);
+            col.atoms
+                .iter()
+                .map(|rep| rep.is_null() || fi.is_none_or(|fi| super::space::typed(model, fi, rep).is_some()))
+                .collect()
+        })
+        .collect();
+    Side { valid, regions, auto }
 }
 
 /// A column and the atoms to split it by, when the box is not uniform.
-fn split_point(space: &Space, sides: &[Side<'_>], b: &Region) -> Option<(usize, Vec<u64>)> {
+fn split_point(space: &Space, sides: &[Side], b: &Region) -> Option<(usize, Vec<u64>)> {
     for s in sides {
         for r in &s.regions {
             let mut inside = true;
@@ -163,13 +175,7 @@ fn split_point(space: &Space, sides: &[Side<'_>], b: &Region) -> Option<(usize, 
     // atoms valid in one policy and not the other must not share a box
     for (ci, col) in space.cols.iter().enumerate() {
         let Some(x) = b.get(ci) else { continue };
-        let valid = |p: &Policy, a: usize| {
-            let rep = col.atoms.get(a).cloned().unwrap_or(Json::Null);
-            rep.is_null()
-                || p.model()
-                    .field(&col.name)
-                    .is_none_or(|fi| super::space::typed(p.model(), fi, &rep).is_some())
-        };
+        let valid = |s: &Side, a: usize| s.valid.get(ci).and_then(|v| v.get(a)).copied().unwrap_or(true);
         let mut key_first: Option<Vec<bool>> = None;
         let mut same = vec![0u64; x.len()];
         let mut uniform = true;
@@ -177,7 +183,7 @@ fn split_point(space: &Space, sides: &[Side<'_>], b: &Region) -> Option<(usize, 
             if !bit(x, a) {
                 continue;
             }
-            let key: Vec<bool> = sides.iter().map(|s| valid(s.policy, a)).collect();
+            let key: Vec<bool> = sides.iter().map(|s| valid(s, a)).collect();
             match &key_first {
                 None => {
                     key_first = Some(key);
@@ -214,7 +220,7 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
     let mut stack = vec![space.full()];
     let mut leaves = 0usize;
     let mut found: Vec<(Region, Outcome, Outcome)> = Vec::new();
-    let mut incomplete = false;
+    let mut incomplete = space.cols.iter().any(|c| c.approximate);
     while let Some(b) = stack.pop() {
         if let Some((ci, part)) = split_point(&space, &sides, &b) {
             let Some(x) = b.get(ci) else { continue };
@@ -239,31 +245,38 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
             found.push((b, o, n));
         }
     }
-    // merge boxes with the same change that differ in one column only
-    let mut merged = true;
-    while merged {
-        merged = false;
-        'outer: for i in 0..found.len() {
-            for j in (i + 1)..found.len() {
-                let (Some(a), Some(b)) = (found.get(i), found.get(j)) else { continue };
-                if a.1 != b.1 || a.2 != b.2 {
-                    continue;
+    // merge boxes with the same change that differ in one column only:
+    // per column, boxes equal everywhere else become one
+    let ncols = space.cols.len();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for k in 0..ncols {
+            let mut groups: std::collections::HashMap<(Vec<Vec<u64>>, Outcome, Outcome), Vec<u64>> =
+                std::collections::HashMap::new();
+            let mut order = Vec::new();
+            for (r, o, n) in found.drain(..) {
+                let mut key_cols = r.clone();
+                let col = if k < key_cols.len() { key_cols.remove(k) } else { Vec::new() };
+                let key = (key_cols, o, n);
+                match groups.get_mut(&key) {
+                    Some(acc) => {
+                        for (x, y) in acc.iter_mut().zip(&col) {
+                            *x |= *y;
+                        }
+                        changed = true;
+                    }
+                    None => {
+                        order.push(key.clone());
+                        groups.insert(key, col);
+                    }
                 }
-                let diffs: Vec<usize> = a.0.iter().zip(&b.0).enumerate().filter(|(_, (x, y))| x != y).map(|(k, _)| k).collect();
-                if diffs.len() == 1 {
-                    let k = diffs.first().copied().unwrap_or(0);
-                    let union: Vec<u64> = a.0.get(k).zip(b.0.get(k)).map(|(x, y)| x.iter().zip(y).map(|(p, q)| p | q).collect()).unwrap_or_default();
-                    let mut r = a.0.clone();
-                    if let Some(slot) = r.get_mut(k) {
-                        *slot = union;
-                    }
-                    let entry = (r, a.1.clone(), a.2.clone());
-                    found.remove(j);
-                    if let Some(slot) = found.get_mut(i) {
-                        *slot = entry;
-                    }
-                    merged = true;
-                    break 'outer;
+            }
+            for key in order {
+                if let Some(col) = groups.remove(&key) {
+                    let (mut cols, o, n) = key;
+                    cols.insert(k.min(cols.len()), col);
+                    found.push((cols, o, n));
                 }
             }
         }

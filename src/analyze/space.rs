@@ -274,6 +274,11 @@ impl Space {
                             }),
                         };
                         if realizable {
+                            // no string found for a combination: answers
+                            // that rely on this column are not exact
+                            if witness.is_none() {
+                                col.approximate = true;
+                            }
                             col.atoms.push(json!(witness.unwrap_or_else(|| "…".to_string())));
                             col.text_truth.push(truth);
                             col.ranges.push(None);
@@ -391,12 +396,20 @@ fn witness_text(preds: &[TextPred], truth: &[bool]) -> Option<String> {
             TextPred::Eq(s) => parts.push(s.clone()),
         }
     }
-    let w = if parts.is_empty() { "hello".to_string() } else { parts.join(" ") };
-    preds
-        .iter()
-        .zip(truth)
-        .all(|(p, t)| p.holds(&w) == *t)
-        .then_some(w)
+    let base = if parts.is_empty() { "hello".to_string() } else { parts.join(" ") };
+    // an exact string may be excluded: pad it so it is no longer equal
+    let candidates = [
+        base.clone(),
+        format!("x{base}"),
+        format!("{base}x"),
+        format!("x {base} x"),
+        base.to_uppercase(),
+        format!("X {} X", base.to_uppercase()),
+        String::new(),
+    ];
+    candidates
+        .into_iter()
+        .find(|w| preds.iter().zip(truth).all(|(p, t)| p.holds(w) == *t))
 }
 
 /// A plausible match for a simple pattern: the first alternative with the
@@ -492,4 +505,59 @@ pub fn subtract_all(from: Vec<Region>, minus_all: &[&Region], limit: usize) -> O
         }
     }
     Some(cur)
+}
+
+impl Space {
+    /// The atom of each column that a set of facts falls in (None when a
+    /// fact has no atom, e.g. a value outside every declared one).
+    pub fn locate(&self, facts: &Json) -> Option<Vec<usize>> {
+        let mut out = Vec::with_capacity(self.cols.len());
+        for col in &self.cols {
+            let v = facts.get(&col.name).filter(|v| !v.is_null());
+            let Some(v) = v else {
+                out.push(0);
+                continue;
+            };
+            let idx = match &col.ty {
+                FieldType::Text => {
+                    let t = v.as_str()?;
+                    let truth: Vec<bool> = col.text_preds.iter().map(|p| p.holds(t)).collect();
+                    (1..col.atoms.len()).find(|i| col.text_truth.get(*i) == Some(&truth))
+                }
+                FieldType::Number { .. } | FieldType::Int { .. } => {
+                    let x = v.as_f64()?;
+                    col.ranges.iter().position(|r| {
+                        r.is_some_and(|(lo, li, hi, hi_i)| {
+                            (x > lo || (li && x == lo)) && (x < hi || (hi_i && x == hi))
+                        })
+                    })
+                }
+                FieldType::Set(_) => {
+                    let items: Vec<&str> = v.as_array()?.iter().filter_map(Json::as_str).collect();
+                    col.atoms.iter().position(|a| {
+                        a.as_array().is_some_and(|subset| {
+                            let mentioned: Vec<&str> = col
+                                .atoms
+                                .iter()
+                                .filter_map(Json::as_array)
+                                .flatten()
+                                .filter_map(Json::as_str)
+                                .collect();
+                            let mut mine: Vec<&str> = items.iter().copied().filter(|i| mentioned.contains(i)).collect();
+                            mine.sort_unstable();
+                            mine.dedup();
+                            subset.len() == mine.len() && subset.iter().filter_map(Json::as_str).all(|s| mine.contains(&s))
+                        })
+                    })
+                }
+                _ => col.atoms.iter().position(|a| a == v),
+            }?;
+            out.push(idx);
+        }
+        Some(out)
+    }
+
+    pub fn contains(r: &Region, point: &[usize]) -> bool {
+        r.iter().zip(point).all(|(b, a)| bit(b, *a))
+    }
 }
