@@ -133,7 +133,7 @@ pub fn render(report: &Json) -> String {
     body.push_str(&format!(
         r#"<figure class="chart" data-chart="confusion"><figcaption>Confusion matrix (conversations with an expected outcome)</figcaption>
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 420 200" width="420" role="img" aria-label="confusion matrix">
-<text x="210" y="18" class="lbl" text-anchor="middle">expected: escalate · expected: AI</text>
+<text x="205" y="22" class="lbl" text-anchor="middle">expected: escalate</text><text x="340" y="22" class="lbl" text-anchor="middle">expected: AI answers</text>
 <rect x="140" y="30" width="130" height="70" class="tp"/><text x="205" y="72" text-anchor="middle" class="big">{}</text>
 <rect x="275" y="30" width="130" height="70" class="fp"/><text x="340" y="72" text-anchor="middle" class="big">{}</text>
 <rect x="140" y="105" width="130" height="70" class="fn"/><text x="205" y="147" text-anchor="middle" class="big">{}</text>
