@@ -1,0 +1,1245 @@
+//! Fixture-driven tests of `handover check`'s diagnostics.
+//!
+//! `tests/fixtures/check/CODE/*.handover` holds small policies, one folder
+//! per diagnostic code. Every fixture in folder CODE must report CODE, and
+//! every `ok-*` fixture must not. Each fixture's diagnostics are also
+//! snapshotted in the human (no colour) and JSON forms, so that a change of
+//! wording, span or help shows up in review.
+//!
+//! Update the snapshots with `INSTA_UPDATE=always cargo test --test check_fixtures`
+//! and read every changed one before accepting it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use handover::cli::output::{json_report, render_human};
+use handover::span::SourceFile;
+use handover::{Checked, Code, Diagnostic, Severity};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The analysis warnings that need the decision table: each has `ok-*`
+/// fixtures that must not warn.
+const ANALYSIS: &[&str] = &[
+    "unsatisfiable",
+    "always-true",
+    "shadowed-rule",
+    "ambiguous-route",
+];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check")
+}
+
+/// The fixture's name as diagnostics show it: `CODE/NAME.handover`.
+fn display_name(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn check_path(path: &Path) -> Checked {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    Checked::from_sources(vec![SourceFile::new(display_name(path), text)])
+}
+
+fn check_fixture(rel: &str) -> Checked {
+    check_path(&root().join(rel))
+}
+
+/// Every fixture, sorted: (folder, file name, path).
+fn fixtures() -> Vec<(String, String, PathBuf)> {
+    let mut out = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root())
+        .expect("fixture folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let folder = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("fixture folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "handover"))
+            .collect();
+        files.sort();
+        for f in files {
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            out.push((folder.clone(), name, f));
+        }
+    }
+    out
+}
+
+fn human(checked: &Checked) -> String {
+    if checked.diagnostics.is_empty() {
+        return "(no diagnostics)\n".into();
+    }
+    checked
+        .diagnostics
+        .iter()
+        .map(|d| render_human(&checked.files, d, false))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn report(checked: &Checked) -> Value {
+    json_report(&checked.files, &checked.diagnostics)
+}
+
+fn codes(checked: &Checked) -> Vec<&'static str> {
+    checked
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect()
+}
+
+fn with_code<'a>(checked: &'a Checked, code: &str) -> Vec<&'a Diagnostic> {
+    checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == code)
+        .collect()
+}
+
+/// The JSON records of one code.
+fn records(checked: &Checked, code: &str) -> Vec<Value> {
+    report(checked)["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| d["code"] == code)
+        .collect()
+}
+
+fn summary(checked: &Checked) -> String {
+    checked
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (l, c) = checked.files[d.span.file as usize].line_col(d.span.start);
+            format!(
+                "  {}:{}:{} {}[{}] {}",
+                checked.files[d.span.file as usize].name,
+                l,
+                c,
+                d.severity.as_str(),
+                d.code.as_str(),
+                d.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+// ---- snapshots ---------------------------------------------------------------
+
+#[test]
+fn snapshots() {
+    insta::glob!("fixtures/check/**/*.handover", |path| {
+        let checked = check_path(path);
+        insta::assert_snapshot!("human", human(&checked));
+        insta::assert_json_snapshot!("json", report(&checked));
+    });
+}
+
+// ---- the fixture set itself ----------------------------------------------------
+
+#[test]
+fn every_folder_is_a_code_and_every_code_has_fixtures() {
+    let all = fixtures();
+    let mut problems = Vec::new();
+    let folders: std::collections::BTreeSet<&str> =
+        all.iter().map(|(f, _, _)| f.as_str()).collect();
+    for f in &folders {
+        if Code::parse(f).is_none() {
+            problems.push(format!("folder `{f}` is not a diagnostic code"));
+        }
+    }
+    for code in Code::ALL {
+        let n = all
+            .iter()
+            .filter(|(f, name, _)| f == code.as_str() && !name.starts_with("ok-"))
+            .count();
+        if n < 2 {
+            problems.push(format!(
+                "`{}` has {n} fixture(s) that must report it; want at least 2",
+                code.as_str()
+            ));
+        }
+    }
+    for code in ANALYSIS {
+        let n = all
+            .iter()
+            .filter(|(f, name, _)| f == code && name.starts_with("ok-"))
+            .count();
+        if n < 1 {
+            problems.push(format!("`{code}` has no `ok-*` fixture"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---- each fixture reports its code, each ok-* does not ------------------------------
+
+#[test]
+fn each_fixture_reports_its_folder_code() {
+    let mut failures = Vec::new();
+    for (folder, name, path) in fixtures() {
+        if name.starts_with("ok-") {
+            continue;
+        }
+        let checked = check_path(&path);
+        if !codes(&checked).contains(&folder.as_str()) {
+            failures.push(format!(
+                "{folder}/{name}: no `{folder}` diagnostic; got:\n{}",
+                summary(&checked)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn ok_fixtures_do_not_report_their_folder_code() {
+    let mut failures = Vec::new();
+    let mut seen = 0;
+    for (folder, name, path) in fixtures() {
+        if !name.starts_with("ok-") {
+            continue;
+        }
+        seen += 1;
+        let checked = check_path(&path);
+        if codes(&checked).contains(&folder.as_str()) {
+            failures.push(format!(
+                "{folder}/{name}: reports `{folder}`:\n{}",
+                summary(&checked)
+            ));
+        }
+        // an ok-* fixture of an analysis warning must compile, or the
+        // analysis never ran and the test would prove nothing
+        if ANALYSIS.contains(&folder.as_str()) && checked.has_errors() {
+            failures.push(format!(
+                "{folder}/{name}: has errors, so the analysis did not run:\n{}",
+                summary(&checked)
+            ));
+        }
+    }
+    assert!(seen >= ANALYSIS.len(), "only {seen} ok-* fixtures");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The analysis warnings only run on a policy without errors: their
+/// fixtures must be free of errors, or they would not test the analysis.
+#[test]
+fn analysis_fixtures_have_no_errors() {
+    let mut failures = Vec::new();
+    for (folder, name, path) in fixtures() {
+        if !ANALYSIS.contains(&folder.as_str()) {
+            continue;
+        }
+        let checked = check_path(&path);
+        if checked.has_errors() {
+            failures.push(format!("{folder}/{name}:\n{}", summary(&checked)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Other codes a fixture may report besides its folder's, with why.
+const ALLOWED_EXTRA: &[(&str, &str, &str)] = &[
+    // the point of the fixture: the statements after the errors are checked
+    ("syntax/three-errors.handover", "unused", "`vip-desk`"),
+];
+
+/// Extra codes that are product problems (see the ignored test
+/// `one_root_cause_one_message`): tolerated here so that this test guards
+/// against new noise, listed so that they are not forgotten.
+const KNOWN_NOISE: &[(&str, &str)] = &[
+    // the field's declaration is broken, so its use is reported again
+    ("syntax/unclosed-brace.handover", "unknown-field"),
+];
+
+fn extra_codes(folder: &str, name: &str, checked: &Checked, strict: bool) -> Vec<String> {
+    let rel = format!("{folder}/{name}");
+    checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() != folder)
+        .filter(|d| {
+            !ALLOWED_EXTRA
+                .iter()
+                .any(|(f, c, m)| *f == rel && *c == d.code.as_str() && d.message.contains(m))
+        })
+        .filter(|d| {
+            // `unused` for names that only a broken statement used
+            let unused_after_error = d.code == Code::Unused && checked.has_errors();
+            let known = KNOWN_NOISE
+                .iter()
+                .any(|(f, c)| *f == rel && *c == d.code.as_str());
+            strict || !(unused_after_error || known)
+        })
+        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+        .collect()
+}
+
+/// A fixture reports its own code and nothing else that was not expected.
+#[test]
+fn fixtures_report_nothing_unexpected() {
+    let mut failures = Vec::new();
+    for (folder, name, path) in fixtures() {
+        let checked = check_path(&path);
+        let extra = extra_codes(&folder, &name, &checked, false);
+        if !extra.is_empty() {
+            failures.push(format!(
+                "{folder}/{name}: also reports {extra:?}:\n{}",
+                summary(&checked)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// One mistake, one message. Today a broken statement (or a misspelt name,
+/// or a dropped second `automation` block) also makes every name it used
+/// `unused`, and an unclosed `{` in a field makes the field `unknown`
+/// where it is used.
+#[test]
+#[ignore = "product bug: cascading `unused`/`unknown-field` after a syntax error or a typo (see the report)"]
+fn one_root_cause_one_message() {
+    let mut failures = Vec::new();
+    for (folder, name, path) in fixtures() {
+        let checked = check_path(&path);
+        let extra = extra_codes(&folder, &name, &checked, true);
+        if !extra.is_empty() {
+            failures.push(format!("{folder}/{name}: also reports {extra:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+// ---- syntax ---------------------------------------------------------------------
+
+// ---- syntax ---------------------------------------------------------------------
+
+#[test]
+fn three_independent_syntax_errors_are_all_reported() {
+    let checked = check_fixture("syntax/three-errors.handover");
+    let errors: Vec<&Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert_eq!(
+        errors.len(),
+        3,
+        "want exactly three errors:\n{}",
+        summary(&checked)
+    );
+    assert!(
+        errors.iter().all(|d| d.code == Code::Syntax),
+        "{}",
+        summary(&checked)
+    );
+    let file = &checked.files[0];
+    let at: Vec<(usize, usize)> = errors.iter().map(|d| file.line_col(d.span.start)).collect();
+    // `sla 1x`; the rule without `then` (at `human`); the `(` never closed
+    // (noticed at `then` on the next line)
+    assert_eq!(
+        at,
+        vec![(11, 21), (18, 25), (26, 3)],
+        "{}",
+        summary(&checked)
+    );
+    assert!(errors[0].message.contains("`1x`"), "{}", errors[0].message);
+    assert!(
+        errors[1].message.contains("`then`"),
+        "{}",
+        errors[1].message
+    );
+    assert!(errors[2].message.contains("`)`"), "{}", errors[2].message);
+    // the statements after the errors are still checked
+    assert!(
+        with_code(&checked, "unused")
+            .iter()
+            .any(|d| d.message.contains("`vip-desk`")),
+        "the queue declared after the errors is still checked:\n{}",
+        summary(&checked)
+    );
+    // the healthy statements are in the policy: the rules that parsed
+    // find their fields and queues
+    assert!(
+        with_code(&checked, "unknown-queue").is_empty(),
+        "{}",
+        summary(&checked)
+    );
+    assert!(
+        with_code(&checked, "unknown-field").is_empty(),
+        "{}",
+        summary(&checked)
+    );
+    assert_eq!(
+        checked.model.rules.len(),
+        2,
+        "`refunds` and `upset customer` are still rules"
+    );
+    // errors stop compilation
+    assert!(checked.table.is_none());
+}
+
+/// (fixture, line, column, what the message must quote)
+#[rustfmt::skip]
+const SYNTAX_CASES: &[(&str, usize, usize, &str)] = &[
+    ("missing-then",         7, 27, "`route`"),
+    ("misspelled-field",     3, 1,  "`feild`"),
+    ("misspelled-when",      7, 3,  "`wen`"),
+    ("malformed-duration",   4, 30, "`2x`"),
+    ("fractional-duration",  4, 30, "`1.5h`"),
+    ("automation-modifiers", 8, 32, "`priority`"),
+    ("unterminated-string",  8, 28, "string"),
+    ("newline-in-string",    8, 29, "string"),
+    ("stray-token",          8, 25, "`;`"),
+    ("unclosed-brace",       4, 1,  "`}`"),
+    ("leading-dot-number",   7, 21, "`.`"),
+];
+
+#[test]
+fn syntax_errors_point_where_reading_failed() {
+    let mut failures = Vec::new();
+    for (name, line, column, word) in SYNTAX_CASES {
+        let checked = check_fixture(&format!("syntax/{name}.handover"));
+        let recs = records(&checked, "syntax");
+        let Some(first) = recs.first() else {
+            failures.push(format!("{name}: no syntax error:\n{}", summary(&checked)));
+            continue;
+        };
+        if (first["line"].as_u64(), first["column"].as_u64())
+            != (Some(*line as u64), Some(*column as u64))
+        {
+            failures.push(format!(
+                "{name}: at {}:{}, want {line}:{column}: {}",
+                first["line"], first["column"], first["message"]
+            ));
+        }
+        let msg = first["message"].as_str().unwrap_or("");
+        if !msg.contains(word) {
+            failures.push(format!("{name}: the message does not say {word}: {msg}"));
+        }
+        if recs.len() != 1 {
+            failures.push(format!(
+                "{name}: {} syntax errors for one mistake:\n{}",
+                recs.len(),
+                summary(&checked)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn syntax_messages_say_what_was_expected_in_words() {
+    let first = |rel: &str| {
+        let checked = check_fixture(rel);
+        let d = with_code(&checked, "syntax").first().map(|d| (*d).clone());
+        d.unwrap_or_else(|| panic!("{rel}: no syntax error:\n{}", summary(&checked)))
+    };
+    let d = first("syntax/missing-then.handover");
+    assert_eq!(
+        d.message,
+        "expected `then` after the condition, found `route`"
+    );
+    let d = first("syntax/misspelled-when.handover");
+    assert!(d.message.contains("expected `when`"), "{}", d.message);
+    assert_eq!(d.help.as_deref(), Some("did you mean `when`?"));
+    let d = first("syntax/misspelled-field.handover");
+    assert!(
+        d.help
+            .as_deref()
+            .is_some_and(|h| h.contains("did you mean `field`?")),
+        "{:?}",
+        d.help
+    );
+    let d = first("syntax/unterminated-string.handover");
+    assert!(
+        d.message.starts_with("unterminated string"),
+        "{}",
+        d.message
+    );
+    let d = first("syntax/newline-in-string.handover");
+    assert!(d.message.contains("on the same line"), "{}", d.message);
+    assert!(
+        d.help.as_deref().is_some_and(|h| h.contains("`\\n`")),
+        "{:?}",
+        d.help
+    );
+    let d = first("syntax/malformed-duration.handover");
+    assert!(
+        d.message.starts_with("malformed duration `2x`"),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.help.as_deref().is_some_and(|h| h.contains("`30m`")),
+        "{:?}",
+        d.help
+    );
+    let d = first("syntax/automation-modifiers.handover");
+    assert_eq!(
+        d.message,
+        "automation entries take no modifiers, found `priority`"
+    );
+    assert!(
+        d.help.as_deref().is_some_and(|h| h.contains("rule")),
+        "{:?}",
+        d.help
+    );
+    let d = first("syntax/stray-token.handover");
+    assert!(d.message.contains("found `;`"), "{}", d.message);
+
+    for (_, _, path) in fixtures().into_iter().filter(|(f, _, _)| f == "syntax") {
+        let checked = check_path(&path);
+        for d in with_code(&checked, "syntax") {
+            assert!(
+                !d.message.contains("kw_")
+                    && !d.message.contains("Rule::")
+                    && !d.message.contains("EOI"),
+                "{}: grammar rule names leak: {}",
+                display_name(&path),
+                d.message
+            );
+        }
+    }
+}
+
+#[test]
+#[ignore = "product bug: some syntax errors have no help (`expected `)`, `and` or `or``, `expected a value, found `.``, `expected a name, found the end of the statement`)"]
+fn every_syntax_error_has_help() {
+    let mut failures = Vec::new();
+    for (_, _, path) in fixtures().into_iter().filter(|(f, _, _)| f == "syntax") {
+        let checked = check_path(&path);
+        for d in with_code(&checked, "syntax") {
+            if d.help.is_none() {
+                failures.push(format!(
+                    "{}: no help for `{}`",
+                    display_name(&path),
+                    d.message
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `priority` with nothing after it, at the end of the file: the error
+/// belongs to the rule's last line, and should say a priority is expected.
+#[test]
+#[ignore = "product bug: points past the end of the file (an empty line 9) and says `expected a name`"]
+fn missing_priority_value_is_reported_on_its_line() {
+    let checked = check_fixture("syntax/priority-without-value.handover");
+    let r = &records(&checked, "syntax")[0];
+    assert_eq!(r["line"], 8, "{r}");
+    let msg = r["message"].as_str().unwrap_or("");
+    assert!(
+        msg.contains("priority") || msg.contains("`urgent`"),
+        "{msg}"
+    );
+}
+
+// ---- positions --------------------------------------------------------------------
+
+#[test]
+fn positions_are_one_based_and_count_characters() {
+    let checked = check_fixture("unknown-field/unicode-column.handover");
+    let recs = records(&checked, "unknown-field");
+    assert_eq!(recs.len(), 1, "{}", summary(&checked));
+    let r = &recs[0];
+    // `rule "client très fâché 😡" when sentimnet ...`: `sentimnet` starts
+    // at the 33rd character of line 7 (its 39th byte)
+    let line7 = checked.files[0].text.lines().nth(6).unwrap_or("");
+    let byte = line7.find("sentimnet").unwrap_or(0);
+    assert_eq!(
+        (byte + 1, line7[..byte].chars().count() + 1),
+        (39, 33),
+        "the fixture changed"
+    );
+    assert_eq!(r["line"], 7, "{r}");
+    assert_eq!(r["column"], 33, "columns count characters, not bytes: {r}");
+    assert_eq!(r["end_line"], 7, "{r}");
+    assert_eq!(r["end_column"], 42, "{r}");
+    assert_eq!(r["message"], "unknown field `sentimnet`", "{r}");
+    assert_eq!(r["help"], "did you mean `sentiment`?", "{r}");
+}
+
+/// The human form shows `file:line:column` too; it must be the same
+/// character column as the JSON form.
+#[test]
+#[ignore = "product bug: the human form (miette) shows a byte column, 7:39 instead of 7:33"]
+fn human_form_counts_columns_in_characters() {
+    let checked = check_fixture("unknown-field/unicode-column.handover");
+    let h = human(&checked);
+    assert!(
+        h.contains("[unknown-field/unicode-column.handover:7:33]"),
+        "{h}"
+    );
+}
+
+#[test]
+fn first_line_first_column_is_one_one() {
+    let checked = check_fixture("syntax/misspelled-field.handover");
+    // `feild` opens line 3
+    let r = &records(&checked, "syntax")[0];
+    assert_eq!(
+        (r["line"].as_u64(), r["column"].as_u64()),
+        (Some(3), Some(1)),
+        "{r}"
+    );
+    let checked = check_fixture("duplicate/second-policy.handover");
+    let r = &records(&checked, "duplicate")[0];
+    assert_eq!(
+        (r["line"].as_u64(), r["column"].as_u64()),
+        (Some(2), Some(1)),
+        "{r}"
+    );
+    // a policy whose first character is wrong
+    let checked = Checked::from_sources(vec![SourceFile::new("x.handover", "fild a: bool\n")]);
+    let r = &records(&checked, "syntax")[0];
+    assert_eq!(
+        (r["line"].as_u64(), r["column"].as_u64()),
+        (Some(1), Some(1)),
+        "{r}"
+    );
+}
+
+#[test]
+fn every_position_is_inside_its_file_and_ordered() {
+    let mut failures = Vec::new();
+    for (folder, name, path) in fixtures() {
+        let checked = check_path(&path);
+        let text = &checked.files[0].text;
+        let lines: Vec<&str> = text.split('\n').collect();
+        let rep = report(&checked);
+        for r in rep["diagnostics"].as_array().into_iter().flatten() {
+            let get = |k: &str| r[k].as_u64().unwrap_or(0);
+            let (l, c, el, ec) = (
+                get("line"),
+                get("column"),
+                get("end_line"),
+                get("end_column"),
+            );
+            let ok = l >= 1
+                && c >= 1
+                && el >= 1
+                && ec >= 1
+                && (l, c) <= (el, ec)
+                && el as usize <= lines.len();
+            if !ok {
+                failures.push(format!(
+                    "{folder}/{name}: bad position {l}:{c}-{el}:{ec} in {r}"
+                ));
+                continue;
+            }
+            for (ln, col) in [(l, c), (el, ec)] {
+                let chars = lines[ln as usize - 1].chars().count() as u64;
+                if col > chars + 1 {
+                    failures.push(format!("{folder}/{name}: column {col} is past the end of line {ln} ({chars} characters): {r}"));
+                }
+            }
+            for k in [
+                "file",
+                "severity",
+                "code",
+                "message",
+                "line",
+                "column",
+                "end_line",
+                "end_column",
+                "help",
+            ] {
+                if r.get(k).is_none() {
+                    failures.push(format!("{folder}/{name}: no `{k}` in {r}"));
+                }
+            }
+            if !(r["help"].is_null() || r["help"].is_string()) {
+                failures.push(format!(
+                    "{folder}/{name}: `help` is neither null nor a string: {r}"
+                ));
+            }
+            if r["file"] != format!("{folder}/{name}") {
+                failures.push(format!("{folder}/{name}: file {}", r["file"]));
+            }
+        }
+        let errors = rep["errors"].as_u64().unwrap_or(u64::MAX);
+        let warnings = rep["warnings"].as_u64().unwrap_or(u64::MAX);
+        let real_errors = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count() as u64;
+        if errors != real_errors || errors + warnings != checked.diagnostics.len() as u64 {
+            failures.push(format!(
+                "{folder}/{name}: counts {errors} + {warnings} do not add up"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn diagnostics_are_sorted_by_position() {
+    for (folder, name, path) in fixtures() {
+        let checked = check_path(&path);
+        let starts: Vec<usize> = checked.diagnostics.iter().map(|d| d.span.start).collect();
+        let mut sorted = starts.clone();
+        sorted.sort();
+        assert_eq!(starts, sorted, "{folder}/{name}");
+    }
+}
+
+#[test]
+fn severities_follow_the_codes() {
+    for (folder, name, path) in fixtures() {
+        let checked = check_path(&path);
+        for r in report(&checked)["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let code = Code::parse(r["code"].as_str().unwrap_or("")).expect("a known code");
+            assert_eq!(
+                r["severity"],
+                code.severity().as_str(),
+                "{folder}/{name}: {r}"
+            );
+        }
+    }
+}
+
+// ---- what the messages say ---------------------------------------------------------
+
+/// fixture, code, line, column, the text of the primary span ("" = not
+/// checked here), words the message must contain, words the help must contain
+type Case = (
+    &'static str,
+    &'static str,
+    usize,
+    usize,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+#[rustfmt::skip]
+const CASES: &[Case] = &[
+    ("unknown-field/condition-typo", "unknown-field", 11, 8, "sentimnet", &["unknown field `sentimnet`"], &["did you mean `sentiment`?"]),
+    ("unknown-field/attach-typo", "unknown-field", 8, 41, "order_idd", &["`order_idd`"], &["did you mean `order_id`?"]),
+    ("unknown-field/ticket-requires", "unknown-field", 5, 27, "histroy", &["`histroy`"], &["did you mean `history`?"]),
+    ("unknown-field/example-fact", "unknown-field", 11, 22, "valeu", &["unknown field `valeu`"], &["did you mean `value`?"]),
+    ("unknown-field/automation-by", "unknown-field", 5, 15, "categroy", &["unknown field `categroy`"], &["did you mean `category`?"]),
+    ("unknown-field/no-suggestion", "unknown-field", 6, 8, "lawsuit_threat", &["unknown field `lawsuit_threat`"], &["field lawsuit_threat:", "`category`"]),
+    ("unknown-value/in-list-typo", "unknown-value", 6, 22, "refnd", &["`refnd` is not a value of `category`"], &["did you mean `refund`?"]),
+    ("unknown-value/no-close-value", "unknown-value", 6, 19, "security", &["`security`", "`category`"], &["`refund`", "`billing`", "`legal`", "`other`"]),
+    ("unknown-value/priority-critical", "unknown-value", 7, 35, "critical", &["`critical`", "priority"], &["`low`", "`normal`", "`high`", "`urgent`"]),
+    ("unknown-value/automation-entry", "unknown-value", 7, 3, "refnd", &["`refnd`", "`category`"], &["did you mean `refund`?"]),
+    ("unknown-value/set-has-any", "unknown-value", 6, 30, "paymnet", &["`paymnet`", "`risk`"], &["did you mean `payment`?"]),
+    ("unknown-value/level-case", "unknown-value", 6, 17, "Enterprise", &["`Enterprise`", "`value`"], &["`enterprise`"]),
+    ("unknown-value/example-value", "unknown-value", 10, 14, "refunds", &["`refunds`", "`category`"], &["`refund`"]),
+    ("type-mismatch/order-on-enum", "type-mismatch", 6, 13, "", &["`>=`", "`plan`", "enum"], &["`plan in {", "level"]),
+    ("type-mismatch/has-on-text", "type-mismatch", 6, 16, "", &["`has`", "`message`"], &["contains"]),
+    ("type-mismatch/eq-on-set", "type-mismatch", 6, 13, "", &["`=`", "`risk`"], &["`risk has"]),
+    ("type-mismatch/string-for-number", "type-mismatch", 6, 21, "", &["`confidence`", "`\"high\"`"], &["number"]),
+    ("type-mismatch/number-for-bool", "type-mismatch", 6, 23, "1", &["`churn_signal`", "`1`"], &["`true`"]),
+    ("type-mismatch/automation-by-number", "type-mismatch", 5, 15, "confidence", &["`confidence`", "enum", "level"], &[]),
+    ("type-mismatch/let-of-wrong-type", "type-mismatch", 8, 27, "vip_queue_name", &["`repeat_contacts`", "`vip_queue_name`"], &["number"]),
+    ("out-of-range/percent-as-number", "out-of-range", 6, 21, "60", &["`60` is outside the range of `confidence` (0..1)"], &["did you mean `60%`?"]),
+    ("out-of-range/through-let", "out-of-range", 8, 21, "low_confidence", &["`60`", "`low_confidence`", "`confidence`"], &["`60%`"]),
+    ("out-of-range/let-fine-elsewhere", "out-of-range", 15, 21, "threshold", &["`30`", "`threshold`", "`confidence`"], &["`30%`"]),
+    ("out-of-range/negative-count", "out-of-range", 6, 26, "-1", &["`-1`", "`repeat_contacts`"], &["0"]),
+    ("out-of-range/example-fact", "out-of-range", 10, 16, "30", &["`30`", "`confidence`"], &["`30%`"]),
+    ("unknown-queue/typo", "unknown-queue", 13, 14, "", &["unknown queue `billing-priorty`"], &["did you mean `billing-priority`?"]),
+    ("unknown-queue/undeclared", "unknown-queue", 7, 14, "", &["unknown queue `retention`"], &["queue \"retention\""]),
+    ("unknown-queue/automation-entry", "unknown-queue", 6, 22, "", &["unknown queue `trust-and-safety`"], &["queue \"trust-and-safety\""]),
+    ("unknown-queue/example-expect", "unknown-queue", 11, 16, "", &["unknown queue `biling`"], &["did you mean `billing`?"]),
+    ("duplicate/rule-name", "duplicate", 10, 6, "", &["rule `upset customer` is declared twice"], &["name of its own"]),
+    ("duplicate/field", "duplicate", 2, 7, "confidence", &["field `confidence` is declared twice"], &["remove one"]),
+    ("duplicate/value-in-field", "duplicate", 1, 41, "refund", &["`refund`", "`category`"], &["remove"]),
+    ("duplicate/queue", "duplicate", 4, 7, "", &["queue `retention` is declared twice"], &["remove one"]),
+    ("duplicate/let-named-like-field", "duplicate", 3, 5, "confidence", &["`confidence`", "field"], &["name of its own"]),
+    ("duplicate/let-named-like-value", "duplicate", 3, 5, "vip", &["`vip`", "`value`"], &["another name"]),
+    ("duplicate/let", "duplicate", 4, 5, "low_confidence", &["`low_confidence`", "twice"], &["remove one"]),
+    ("duplicate/second-policy", "duplicate", 2, 1, "", &["policy"], &["remove this `policy` line"]),
+    ("duplicate/second-automation", "duplicate", 11, 1, "", &["`automation`"], &["merge"]),
+    ("duplicate/example-name", "duplicate", 13, 9, "", &["example `a refund` is declared twice"], &["name of its own"]),
+    ("bad-regex/unclosed-group", "bad-regex", 6, 24, "", &["`(?i)(cancel|lawyer|chargeback`", "unclosed group"], &["Rust regex"]),
+    ("bad-regex/lookahead", "bad-regex", 6, 24, "", &["`(?i)refund(?! policy)`", "look-around"], &["Rust regex"]),
+    ("bad-regex/backreference", "bad-regex", 6, 24, "", &["`(\\w+) \\1`", "backreferences"], &["Rust regex"]),
+    ("bad-regex/unclosed-class", "bad-regex", 6, 24, "", &["`#[0-9{6}`", "unclosed character class"], &["Rust regex"]),
+    ("missing-queue/route-in-rule", "missing-queue", 12, 8, "route", &["`route` needs a queue"], &["`route \"retention\"`"]),
+    ("missing-queue/human-in-automation", "missing-queue", 7, 16, "human", &["`human` needs a queue"], &["`human \""]),
+    ("missing-queue/unnamed-rule", "missing-queue", 3, 29, "human", &["`human` needs a queue"], &["queue \"", "`human \""]),
+    ("too-complex/five-groups", "too-complex", 6, 8, "", &["`serious complaint`", "7776", "4096"], &["split"]),
+    ("too-complex/not-of-ands", "too-complex", 33, 8, "", &["`nothing confirmed twice`", "8192", "4096"], &["split"]),
+    ("unsatisfiable/swapped-bounds", "unsatisfiable", 6, 8, "confidence > 60% and confidence < 40%", &["`half-sure answers`", "never"], &["`confidence`"]),
+    ("unsatisfiable/above-range", "unsatisfiable", 6, 8, "confidence > 1", &["`overconfident`", "never"], &["`confidence`"]),
+    ("unsatisfiable/int-gap", "unsatisfiable", 6, 8, "repeat_contacts > 2 and repeat_contacts < 3", &["never"], &["`repeat_contacts`"]),
+    ("unsatisfiable/below-lowest-level", "unsatisfiable", 6, 8, "sentiment < hostile", &["`worse than hostile`", "never"], &["`sentiment`"]),
+    ("unsatisfiable/levels-reversed", "unsatisfiable", 6, 8, "value >= enterprise and value <= pro", &["never"], &["`value`"]),
+    ("unsatisfiable/missing-and-compared", "unsatisfiable", 6, 8, "confidence is missing and confidence < 40%", &["never"], &["`confidence`"]),
+    ("unsatisfiable/two-values-at-once", "unsatisfiable", 6, 8, "category = refund and category = billing", &["never"], &["`category`"]),
+    ("unsatisfiable/one-or-branch", "unsatisfiable", 7, 24, "(confidence > 90% and confidence < 10%)", &["`or` branch", "`at risk`"], &["`confidence`"]),
+    ("always-true/not-or-not", "always-true", 6, 8, "not (value = vip) or not (value = enterprise)", &["`not our top customers`", "every conversation", "missing"], &["`draft \"account-team\"`"]),
+    ("always-true/missing-or-present", "always-true", 6, 8, "confidence is missing or confidence is present", &["`any confidence`", "every conversation"], &["`draft \"kb-gaps\"`"]),
+    ("always-true/full-range-or-missing", "always-true", 6, 8, "confidence <= 1 or confidence is missing", &["every conversation"], &["automation"]),
+    ("shadowed-rule/same-action-earlier", "shadowed-rule", 11, 1, "rule \"vip refunds\"", &["`vip refunds`", "`refunds`", "earlier"], &[]),
+    ("shadowed-rule/stricter-rule", "shadowed-rule", 11, 1, "rule \"angry legal questions\"", &["`angry legal questions`", "`legal questions`", "stricter"], &[]),
+    ("shadowed-rule/stricter-baseline", "shadowed-rule", 12, 1, "rule \"angry legal questions\"", &["`angry legal questions`", "baseline"], &[]),
+    ("shadowed-rule/higher-priority-covers", "shadowed-rule", 10, 1, "rule \"very unsure\"", &["`very unsure`", "`unsure`", "priority"], &[]),
+    ("ambiguous-route/different-queues", "ambiguous-route", 11, 1, "rule \"upset customer\"", &["`refunds`", "`upset customer`", "\"billing\"", "\"retention\""], &["priority", "exclusive"]),
+    ("ambiguous-route/queue-and-no-queue", "ambiguous-route", 10, 1, "rule \"billing questions\"", &["`unsure answers`", "`billing questions`", "no queue"], &["priority"]),
+    ("ambiguous-route/same-high-priority", "ambiguous-route", 11, 1, "rule \"leaving\"", &["`security risk`", "`leaving`", "high"], &["priority"]),
+    ("mixed-and-or/and-then-or", "mixed-and-or", 8, 8, "category = refund and value >= enterprise or sentiment <= angry", &["`and`", "`or`"], &["parentheses"]),
+    ("mixed-and-or/or-then-and", "mixed-and-or", 8, 8, "churn_signal or repeat_contacts >= 3 and value >= business", &["`and`", "`or`"], &["parentheses"]),
+    ("mixed-and-or/inside-group", "mixed-and-or", 8, 13, "category = refund or category = billing and confidence < 50%", &["`and`", "`or`"], &["parentheses"]),
+    ("unused/field", "unused", 2, 7, "churn_signal", &["field `churn_signal` is never used"], &["remove it"]),
+    ("unused/let", "unused", 3, 5, "low_confidence", &["`low_confidence` is never used"], &["remove it"]),
+    ("unused/queue", "unused", 4, 7, "", &["queue `kb-review` is never used"], &["remove it"]),
+    ("unused/queue-only-in-example", "unused", 4, 7, "", &["queue `refunds` is never used"], &["remove it"]),
+    ("unused/field-only-in-example", "unused", 2, 7, "value", &["field `value` is never used"], &["remove it"]),
+    ("uncovered-values/missing-refund", "uncovered-values", 6, 1, "automation by category {", &["`refund`", "`category`", "`answer`"], &["otherwise"]),
+    ("uncovered-values/level-values", "uncovered-values", 5, 1, "automation by value {", &["`business`", "`vip`", "`value`"], &["otherwise"]),
+];
+
+#[test]
+fn messages_quote_the_users_words_and_point_at_them() {
+    let mut failures = Vec::new();
+    for (fixture, code, want_line, want_col, want_span, message, help) in CASES {
+        let checked = check_fixture(&format!("{fixture}.handover"));
+        let found = with_code(&checked, code);
+        let Some(d) = found.first() else {
+            failures.push(format!("{fixture}: no `{code}`:\n{}", summary(&checked)));
+            continue;
+        };
+        let file = &checked.files[d.span.file as usize];
+        let (line, column) = file.line_col(d.span.start);
+        if (line, column) != (*want_line, *want_col) {
+            failures.push(format!(
+                "{fixture}: `{code}` at {line}:{column}, want {want_line}:{want_col}: {}",
+                d.message
+            ));
+        }
+        if !want_span.is_empty() && file.slice(d.span) != *want_span {
+            failures.push(format!(
+                "{fixture}: `{code}` points at {:?}, want {want_span:?}",
+                file.slice(d.span)
+            ));
+        }
+        for w in *message {
+            if !d.message.contains(w) {
+                failures.push(format!(
+                    "{fixture}: the message does not say {w}: {}",
+                    d.message
+                ));
+            }
+        }
+        match &d.help {
+            None => failures.push(format!("{fixture}: no help for: {}", d.message)),
+            Some(h) => {
+                for w in *help {
+                    if !h.contains(w) {
+                        failures.push(format!("{fixture}: the help does not say {w}: {h}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// A span covers exactly what it names: a quoted string with both quotes,
+/// an operator without the space after it.
+#[test]
+#[ignore = "product bug: string spans stop before the closing quote; operator spans include the following space (src/syntax/mod.rs, Builder::span and atom)"]
+fn spans_cover_exactly_the_words() {
+    #[rustfmt::skip]
+    let cases: &[(&str, &str, &str)] = &[
+        ("type-mismatch/string-for-number", "type-mismatch", "\"high\""),
+        ("type-mismatch/order-on-enum", "type-mismatch", ">="),
+        ("type-mismatch/has-on-text", "type-mismatch", "has"),
+        ("type-mismatch/eq-on-set", "type-mismatch", "="),
+        ("unknown-queue/typo", "unknown-queue", "\"billing-priorty\""),
+        ("unknown-queue/undeclared", "unknown-queue", "\"retention\""),
+        ("duplicate/queue", "duplicate", "\"retention\""),
+        ("duplicate/rule-name", "duplicate", "\"upset customer\""),
+        ("bad-regex/unclosed-group", "bad-regex", "\"(?i)(cancel|lawyer|chargeback\""),
+        ("unused/queue", "unused", "\"kb-review\""),
+        ("duplicate/second-policy", "duplicate", "policy \"acme-support-v2\""),
+    ];
+    let mut failures = Vec::new();
+    for (fixture, code, want) in cases {
+        let checked = check_fixture(&format!("{fixture}.handover"));
+        let d = with_code(&checked, code)[0];
+        let got = checked.files[0].slice(d.span);
+        if got != *want {
+            failures.push(format!(
+                "{fixture}: `{code}` points at {got:?}, want {want:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Applying a diagnostic's fix gives a policy that parses and no longer
+/// has that diagnostic there.
+fn apply(text: &str, fix: &handover::diag::Fix) -> String {
+    let mut edits = fix.edits.clone();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+    let mut out = text.to_string();
+    for e in edits {
+        out.replace_range(e.span.start..e.span.end, &e.text);
+    }
+    out
+}
+
+fn fix_failures() -> (usize, Vec<String>) {
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for (folder, name, path) in fixtures() {
+        let checked = check_path(&path);
+        let text = &checked.files[0].text;
+        let syntax_before = with_code(&checked, "syntax").len();
+        for d in &checked.diagnostics {
+            for fix in &d.fixes {
+                n += 1;
+                let fixed = apply(text, fix);
+                let after = Checked::from_sources(vec![SourceFile::new(
+                    display_name(&path),
+                    fixed.clone(),
+                )]);
+                let still = after
+                    .diagnostics
+                    .iter()
+                    .filter(|a| a.code == d.code)
+                    .count();
+                let before = with_code(&checked, d.code.as_str()).len();
+                if with_code(&after, "syntax").len() > syntax_before {
+                    failures.push(format!(
+                        "{folder}/{name}: the fix {:?} for `{}` breaks the syntax:\n{}",
+                        fix.title,
+                        d.message,
+                        summary(&after)
+                    ));
+                } else if still >= before {
+                    failures.push(format!(
+                        "{folder}/{name}: the fix {:?} does not remove `{}`",
+                        fix.title, d.message
+                    ));
+                }
+            }
+        }
+    }
+    (n, failures)
+}
+
+/// Fixes known to break the policy (see the ignored `quick_fixes_apply_cleanly`):
+/// (fixture, the fix's title).
+const KNOWN_BROKEN_FIXES: &[(&str, &str)] = &[
+    // replaces `"billing-priorty` (the span stops before the closing quote)
+    (
+        "unknown-queue/typo.handover",
+        "change to `\"billing-priority\"`",
+    ),
+    (
+        "unknown-queue/example-expect.handover",
+        "change to `\"billing\"`",
+    ),
+    // inserted after the last entry's span, which ends inside its queue string
+    (
+        "uncovered-values/level-values.handover",
+        "add the missing entries",
+    ),
+    (
+        "uncovered-values/level-values.handover",
+        "add `otherwise => answer`",
+    ),
+    (
+        "uncovered-values/missing-refund.handover",
+        "add the missing entries",
+    ),
+    (
+        "uncovered-values/missing-refund.handover",
+        "add `otherwise => answer`",
+    ),
+    // removes `refund` but keeps its comma: `{ refund, billing, , other }`
+    (
+        "duplicate/value-in-field.handover",
+        "remove the repeated value",
+    ),
+];
+
+#[test]
+fn quick_fixes_apply_cleanly_except_known_bugs() {
+    let (n, failures) = fix_failures();
+    assert!(n >= 10, "only {n} fixes among the fixtures");
+    let failures: Vec<String> = failures
+        .into_iter()
+        .filter(|f| {
+            !KNOWN_BROKEN_FIXES
+                .iter()
+                .any(|(fixture, title)| f.starts_with(&format!("{fixture}: the fix {title:?}")))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+#[ignore = "product bug: quick fixes that break the policy: unknown-queue `did you mean` (span without the closing quote), uncovered-values (inserts inside the last entry's string), duplicate value (leaves `, ,`)"]
+fn quick_fixes_apply_cleanly() {
+    let (_, failures) = fix_failures();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// One root cause, one message: no fixture reports two diagnostics of the
+/// same code at the same place.
+#[test]
+fn no_duplicate_diagnostics() {
+    let mut failures = Vec::new();
+    for (folder, name, path) in fixtures() {
+        let checked = check_path(&path);
+        let ds = &checked.diagnostics;
+        for (i, a) in ds.iter().enumerate() {
+            for b in ds.iter().skip(i + 1) {
+                if a.code == b.code && a.span == b.span {
+                    failures.push(format!(
+                        "{folder}/{name}: `{}` twice at the same place: {} / {}",
+                        a.code.as_str(),
+                        a.message,
+                        b.message
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---- the analysis warnings' example facts ---------------------------------------------
+
+/// The rule whose first line the diagnostic points at.
+fn rule_at(policy: &handover::Policy, d: &Diagnostic) -> String {
+    let rule = policy
+        .model()
+        .rules
+        .iter()
+        .find(|r| r.span.start == d.span.start);
+    rule.map(|r| r.name.clone())
+        .unwrap_or_else(|| panic!("no rule at the diagnostic: {}", d.message))
+}
+
+/// The facts a warning shows demonstrate it when given to `decide`.
+#[test]
+fn example_facts_demonstrate_the_finding() {
+    let mut failures = Vec::new();
+    let mut seen = 0;
+    for (folder, name, path) in fixtures() {
+        if !["always-true", "shadowed-rule", "ambiguous-route"].contains(&folder.as_str())
+            || name.starts_with("ok-")
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let policy = match handover::Policy::from_text(&display_name(&path), &text) {
+            Ok(p) => p,
+            Err(e) => {
+                failures.push(format!("{folder}/{name}: does not compile: {e}"));
+                continue;
+            }
+        };
+        for d in policy
+            .diagnostics()
+            .iter()
+            .filter(|d| d.code.as_str() == folder)
+        {
+            seen += 1;
+            let Some(example) = &d.example else {
+                failures.push(format!(
+                    "{folder}/{name}: no example facts for: {}",
+                    d.message
+                ));
+                continue;
+            };
+            let facts = match policy.facts(example) {
+                Ok(f) => f,
+                Err(e) => {
+                    failures.push(format!(
+                        "{folder}/{name}: the example {example} is not valid facts: {}",
+                        e.message
+                    ));
+                    continue;
+                }
+            };
+            let decision = policy.decide(&facts);
+            let matched: Vec<&str> = decision.matched.clone();
+            match folder.as_str() {
+                "always-true" => {
+                    // the condition spans the rule's `when` line; its rule matches
+                    let rule = policy.model().rules.iter().find(|r| {
+                        r.cond_span.start <= d.span.start && d.span.end <= r.cond_span.end
+                    });
+                    match rule {
+                        Some(r) if matched.contains(&r.name.as_str()) => {}
+                        _ => failures.push(format!(
+                            "{folder}/{name}: {example} does not match the rule: {matched:?}"
+                        )),
+                    }
+                }
+                "shadowed-rule" => {
+                    let rule = rule_at(&policy, d);
+                    if !matched.contains(&rule.as_str()) || decision.rule == Some(rule.as_str()) {
+                        failures.push(format!(
+                            "{folder}/{name}: with {example}, `{rule}` should match and not win; matched {matched:?}, winner {:?}",
+                            decision.rule
+                        ));
+                    }
+                }
+                _ => {
+                    let later = rule_at(&policy, d);
+                    let later_rule = policy
+                        .model()
+                        .rules
+                        .iter()
+                        .find(|r| r.name == later)
+                        .expect("rule");
+                    let both = matched.len() >= 2 && matched.contains(&later.as_str());
+                    if !both
+                        || decision.action != later_rule.action.kind
+                        || decision.rule == Some(later.as_str())
+                    {
+                        failures.push(format!(
+                            "{folder}/{name}: with {example}, both rules should match and the earlier win with their action; matched {matched:?}, winner {:?}, action {}",
+                            decision.rule,
+                            decision.action.as_str()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen >= 8, "only {seen} analysis warnings");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---- SPEC 2.6: errors stop only the table-based warnings ---------------------------------
+
+#[test]
+fn errors_stop_only_the_table_warnings() {
+    let text = "field confidence: number 0..1\nfield churn_signal: bool\nfield unread: bool\nqueue \"kb-gaps\"\n\
+                rule \"dead\" when confidence > 60% and confidence < 40% then draft \"kb-gaps\"\n\
+                rule \"typo\" when churn_sigal or confidence < 10% and churn_signal then draft \"kb-gaps\"\n";
+    let checked = Checked::from_sources(vec![SourceFile::new("mixed.handover", text)]);
+    let c = codes(&checked);
+    assert!(c.contains(&"unknown-field"), "{}", summary(&checked));
+    assert!(
+        !c.contains(&"unsatisfiable"),
+        "table warnings run despite an error:\n{}",
+        summary(&checked)
+    );
+    assert!(
+        c.contains(&"unused"),
+        "`unused` is still computed:\n{}",
+        summary(&checked)
+    );
+    assert!(
+        c.contains(&"mixed-and-or"),
+        "`mixed-and-or` is still computed:\n{}",
+        summary(&checked)
+    );
+    // without the error, the table warning comes back
+    let fixed = text.replace("churn_sigal", "churn_signal");
+    let checked = Checked::from_sources(vec![SourceFile::new("mixed.handover", fixed)]);
+    assert!(
+        codes(&checked).contains(&"unsatisfiable"),
+        "{}",
+        summary(&checked)
+    );
+}
+
+// ---- help that is wrong or weaker than documented ------------------------------------------
+
+/// When the winner has a stricter action (another rule or the baseline),
+/// raising the shadowed rule's priority or moving it changes nothing: only
+/// a stricter action (or narrowing the other rule) helps.
+#[test]
+#[ignore = "product bug: shadowed-rule help always says `raise its priority ... move it above`, which cannot help when a stricter action wins"]
+fn shadowed_rule_help_fits_the_reason() {
+    for fixture in [
+        "shadowed-rule/stricter-rule",
+        "shadowed-rule/stricter-baseline",
+    ] {
+        let checked = check_fixture(&format!("{fixture}.handover"));
+        let d = with_code(&checked, "shadowed-rule")[0];
+        let help = d.help.clone().unwrap_or_default();
+        assert!(!help.contains("raise its priority"), "{fixture}: {help}");
+        assert!(!help.contains("move it above"), "{fixture}: {help}");
+    }
+}
+
+#[test]
+#[ignore = "product bug: `leaves `business` or `vip``: the values left out are listed with `or` (diag::list_words) where they all are meant"]
+fn uncovered_values_lists_every_value_with_and() {
+    let checked = check_fixture("uncovered-values/level-values.handover");
+    let d = with_code(&checked, "uncovered-values")[0];
+    assert!(d.message.contains("`business` and `vip`"), "{}", d.message);
+}
+
+#[test]
+#[ignore = "product bug: the help suggests `category`, a field this policy does not declare"]
+fn automation_by_number_help_names_no_undeclared_field() {
+    let checked = check_fixture("type-mismatch/automation-by-number.handover");
+    let d = with_code(&checked, "type-mismatch")[0];
+    let help = d.help.clone().unwrap_or_default();
+    assert!(!help.contains("`category`"), "{help}");
+    assert!(help.contains("enum") || help.contains("rule"), "{help}");
+}
+
+/// docs/diagnostics/*.md promise help that names the user's own words;
+/// the product gives generic help.
+#[test]
+#[ignore = "product/docs mismatch: unsatisfiable, mixed-and-or, duplicate and type-mismatch help is generic, not as documented"]
+fn help_is_as_specific_as_documented() {
+    #[rustfmt::skip]
+    let cases: &[(&str, &str, &str)] = &[
+        ("unsatisfiable/swapped-bounds", "unsatisfiable", "`confidence > 60%` and `confidence < 40%`"),
+        ("mixed-and-or/and-then-or", "mixed-and-or", "`(category = refund and value >= enterprise) or sentiment <= angry`"),
+        ("duplicate/rule-name", "duplicate", "line 6"),
+        ("type-mismatch/order-on-enum", "type-mismatch", "`plan in { pro, enterprise }`"),
+    ];
+    let mut failures = Vec::new();
+    for (fixture, code, want) in cases {
+        let checked = check_fixture(&format!("{fixture}.handover"));
+        let d = with_code(&checked, code)[0];
+        let help = d.help.clone().unwrap_or_default();
+        if !help.contains(want) {
+            failures.push(format!("{fixture}: help {help:?} does not say {want}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
