@@ -166,7 +166,7 @@ where
     let limit = match word.chars().count() {
         0..=2 => 1,
         3..=5 => 2,
-        _ => 3,
+        n => (n / 4).max(3),
     };
     let mut best: Option<(usize, &'a str)> = None;
     for c in candidates {

@@ -164,7 +164,7 @@ impl Facts {
                 if lo.is_some_and(|lo| x < lo) || hi.is_some_and(|hi| x > hi) {
                     return Err(err(
                         name,
-                        format!("`{name}` is {x}, outside its range {}", field.ty.describe().trim_start_matches(|c: char| c.is_alphabetic())),
+                        format!("`{name}` is {x}, outside its range {}", field.ty.describe().trim_start_matches(|c: char| c.is_alphabetic()).trim()),
                     ));
                 }
                 // -0 and 0 are the same fact

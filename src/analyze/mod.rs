@@ -252,9 +252,7 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
                 join_takers(&takers)
             ),
         )
-        .with_help(
-            "raise its priority, make its action stricter, move it above the rules of the same action and priority, or remove it",
-        );
+        .with_help(shadow_help(&takers));
         if let Some(ex) = example {
             d = d.with_example(ex);
         }
@@ -325,6 +323,24 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
     out
 }
 
+fn shadow_help(takers: &[String]) -> String {
+    let stricter = takers.iter().any(|t| t.contains("stricter"));
+    let higher = takers.iter().any(|t| t.contains("higher"));
+    let earlier = takers.iter().any(|t| t.contains("earlier"));
+    let mut ways = Vec::new();
+    if stricter {
+        ways.push("a stricter action can only be beaten by an equally strict one: change this rule's action, or narrow the stricter rule");
+    }
+    if higher {
+        ways.push("raise this rule's priority above the other's");
+    }
+    if earlier {
+        ways.push("move it above the rule with the same action and priority, or raise its priority");
+    }
+    ways.push("or remove it if it is no longer needed");
+    ways.join("; ")
+}
+
 fn join_takers(t: &[String]) -> String {
     match t.len() {
         0 => "another rule".into(),
@@ -378,8 +394,14 @@ fn unsatisfiable(
     } else {
         format!("this `or` branch of rule `{}` can never hold", rule.name)
     };
+    let atoms = cond_atoms(cond);
     let help = if culprits.is_empty() {
         "no facts satisfy it given the declared values and ranges: check the comparisons".to_string()
+    } else if atoms <= 1 {
+        format!(
+            "no value of {} can satisfy this comparison, given the declared values and range",
+            crate::diag::list_words(&culprits).replace(" or ", " and ")
+        )
     } else {
         format!(
             "no value of {} satisfies these comparisons together (given the declared values and ranges)",
@@ -388,6 +410,15 @@ fn unsatisfiable(
     };
     let _ = bit;
     Diagnostic::new(Code::Unsatisfiable, span, what).with_help(help)
+}
+
+fn cond_atoms(c: &crate::check::model::CondM) -> usize {
+    use crate::check::model::CondM;
+    match c {
+        CondM::Or(p) | CondM::And(p) => p.iter().map(cond_atoms).sum(),
+        CondM::Not(x) => cond_atoms(x),
+        CondM::Atom(_) => 1,
+    }
 }
 
 /// The literals of the first conjunction of an NNF (for explanations).

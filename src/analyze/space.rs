@@ -121,10 +121,11 @@ impl Space {
             match &ty {
                 FieldType::Enum(_) | FieldType::Level(_) => {
                     let mut values: Vec<String> = Vec::new();
+                    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
                     for (m, _) in policies {
                         if let Some(f) = m.field(&name).and_then(|i| m.fields.get(i)) {
                             for v in f.ty.values() {
-                                if !values.contains(v) {
+                                if seen.insert(v.clone()) {
                                     values.push(v.clone());
                                 }
                             }
@@ -312,9 +313,20 @@ impl Space {
             return Vec::new();
         };
         let mut b = vec![0u64; col.atoms.len().div_ceil(64)];
+        // enum and level values by name, without building facts per atom
+        let discrete: Option<std::collections::HashMap<&str, u32>> = match model.fields.get(fi).map(|f| &f.ty) {
+            Some(FieldType::Enum(v)) | Some(FieldType::Level(v)) => {
+                Some(v.iter().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect())
+            }
+            _ => None,
+        };
         for (ai, rep) in col.atoms.iter().enumerate() {
             let ok = if rep.is_null() {
                 cell.missing
+            } else if let Some(index) = &discrete {
+                rep.as_str()
+                    .and_then(|n| index.get(n))
+                    .is_some_and(|i| cell.accepts(Some(&Value::Index(*i))))
             } else if let (FieldType::Text, Some(Present::Text(cl))) = (&col.ty, &cell.present) {
                 let truth = col.text_truth.get(ai);
                 cl.iter().all(|(p, want)| {

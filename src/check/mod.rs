@@ -24,8 +24,11 @@ pub fn check(files: &[SourceFile], asts: &[Ast]) -> (Model, Vec<Diagnostic>) {
         queue_used: HashSet::new(),
         field_used: HashSet::new(),
         multi_file: files.len() > 1,
+        broken: Broken::default(),
+        suggested: HashSet::new(),
     };
     let stmts: Vec<&Stmt> = asts.iter().flat_map(|a| a.stmts.iter()).collect();
+    c.broken = Broken::scan(files, &stmts);
     c.declarations(&stmts);
     c.automation(&stmts);
     c.rules(&stmts);
@@ -39,6 +42,40 @@ struct LetInfo {
     span: Span,
 }
 
+/// What statements that did not parse declare and mention: their names
+/// must not cause a second message (one root cause, one message).
+#[derive(Default)]
+struct Broken {
+    /// `field NAME` / `let NAME` / `queue "NAME"` at the start of a broken statement.
+    declared: HashSet<String>,
+    /// Every word and quoted string inside broken statements.
+    mentioned: HashSet<String>,
+}
+
+impl Broken {
+    fn scan(files: &[SourceFile], stmts: &[&Stmt]) -> Broken {
+        let mut b = Broken::default();
+        for s in stmts {
+            if !matches!(s.kind, StmtKind::Error) {
+                continue;
+            }
+            let Some(f) = files.get(s.span.file as usize) else { continue };
+            let text = f.slice(s.span);
+            let words: Vec<&str> = text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            if let [kw, name, ..] = words.as_slice() {
+                if matches!(*kw, "field" | "let" | "queue") {
+                    b.declared.insert((*name).to_string());
+                }
+            }
+            b.mentioned.extend(words.iter().map(|w| w.to_string()));
+        }
+        b
+    }
+}
+
 struct Checker<'a> {
     files: &'a [SourceFile],
     model: Model,
@@ -48,6 +85,10 @@ struct Checker<'a> {
     queue_used: HashSet<String>,
     field_used: HashSet<usize>,
     multi_file: bool,
+    broken: Broken,
+    /// Names offered as "did you mean": a typo must not also make the
+    /// right name `unused`.
+    suggested: HashSet<String>,
 }
 
 /// A literal after `let` names are resolved, with the span to blame.
@@ -166,8 +207,12 @@ impl<'a> Checker<'a> {
         }
         let values_of = |this: &mut Self, items: &[Ident]| -> Vec<String> {
             let mut out: Vec<String> = Vec::new();
+            let mut seen: HashSet<&str> = HashSet::new();
+            let mut prev_end: Option<usize> = None;
             for v in items {
-                if out.contains(&v.name) {
+                let removal = Span::new(v.span.file, prev_end.unwrap_or(v.span.start), v.span.end);
+                prev_end = Some(v.span.end);
+                if !seen.insert(v.name.as_str()) {
                     this.push(
                         Diagnostic::new(
                             Code::Duplicate,
@@ -175,7 +220,7 @@ impl<'a> Checker<'a> {
                             format!("value `{}` appears twice in field `{}`", v.name, name.name),
                         )
                         .with_help("remove the second one")
-                        .with_fix("remove the repeated value", v.span, ""),
+                        .with_fix("remove the repeated value", removal, ""),
                     );
                 } else {
                     out.push(v.name.clone());
@@ -325,10 +370,14 @@ impl<'a> Checker<'a> {
     }
 
     fn unknown_field(&mut self, id: &Ident) {
+        if self.broken.declared.contains(&id.name) {
+            return;
+        }
         let names: Vec<String> = self.model.fields.iter().map(|f| f.name.clone()).collect();
         let mut d = Diagnostic::new(Code::UnknownField, id.span, format!("unknown field `{}`", id.name));
         match suggest(&id.name, names.iter().map(String::as_str)) {
             Some(s) => {
+                self.suggested.insert(s.to_string());
                 d = d
                     .with_help(format!("did you mean `{s}`?"))
                     .with_fix(format!("change to `{s}`"), id.span, s);
@@ -362,16 +411,27 @@ impl<'a> Checker<'a> {
             self.queue_used.insert(q.value.clone());
             return;
         }
+        if self.broken.declared.contains(&q.value) {
+            return;
+        }
         let names: Vec<String> = self.model.queues.iter().map(|q| q.name.clone()).collect();
         let mut d = Diagnostic::new(Code::UnknownQueue, q.span, format!("unknown queue `{}`", q.value));
         match suggest(&q.value, names.iter().map(String::as_str)) {
             Some(s) => {
+                self.suggested.insert(s.to_string());
                 d = d
                     .with_help(format!("did you mean `{s}`?"))
                     .with_fix(format!("change to `\"{s}\"`"), q.span, crate::syntax::quote(s));
             }
+            None if names.is_empty() => {
+                d = d.with_help(format!("declare it: `queue \"{}\"`", q.value));
+            }
             None => {
-                d = d.with_help(format!("declare it: `queue \"{}\" sla 4h`", q.value));
+                d = d.with_help(format!(
+                    "declare it with `queue \"{}\"`, or use one of {}",
+                    q.value,
+                    list_words(&names).replace(" or ", ", ")
+                ));
             }
         }
         self.push(d);
@@ -426,6 +486,14 @@ impl<'a> Checker<'a> {
                         .with_related(first, "the first block")
                         .with_help("merge the entries into the first block"),
                 );
+                // its queues count as used: one root cause, one message
+                for e in entries {
+                    if let Some(q) = &e.action.queue {
+                        if self.model.queue(&q.value).is_some() {
+                            self.queue_used.insert(q.value.clone());
+                        }
+                    }
+                }
                 continue;
             }
             seen = Some(head);
@@ -450,7 +518,7 @@ impl<'a> Checker<'a> {
                                 other.kind_name()
                             ),
                         )
-                        .with_help("pick the field that sorts conversations into categories, such as `category`"),
+                        .with_help("pick the `enum` or `level` field that sorts conversations into categories"),
                     );
                     for e in entries {
                         self.action(&e.action, true);
@@ -518,7 +586,7 @@ impl<'a> Checker<'a> {
                             head,
                             format!(
                                 "the automation block leaves {} of `{}` to the `answer` fallback",
-                                list_words(&uncovered),
+                                list_words(&uncovered).replace(" or ", " and "),
                                 field.name
                             ),
                         )

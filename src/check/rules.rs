@@ -333,7 +333,11 @@ impl Checker<'_> {
                                         s.span,
                                         format!("the pattern `{}` is not a valid regular expression: {detail}", s.value),
                                     )
-                                    .with_help("patterns use Rust regex syntax; escape special characters such as `(`, `[` or `.` with a backslash, or use `contains \"...\"` for plain text"),
+                                    .with_help(if detail.contains("look-around") || detail.contains("backreference") {
+                                        "Rust regex has no look-around or backreferences (it guarantees linear time): split the test into several conditions, e.g. `message matches \"a\" and not message matches \"b\"`"
+                                    } else {
+                                        "patterns use Rust regex syntax; escape special characters such as `(`, `[` or `.` with a backslash, or use `contains \"...\"` for plain text"
+                                    }),
                                 );
                                 return None;
                             }
@@ -504,9 +508,11 @@ impl Checker<'_> {
                     format!("`{n}` is neither a number nor a `let` threshold"),
                 );
                 d = match suggest(n, lets.iter().map(String::as_str)) {
-                    Some(s) => d
-                        .with_help(format!("did you mean `{s}`?"))
-                        .with_fix(format!("change to `{s}`"), r.span, s),
+                    Some(s) => {
+                        self.suggested.insert(s.to_string());
+                        d.with_help(format!("did you mean `{s}`?"))
+                            .with_fix(format!("change to `{s}`"), r.span, s)
+                    }
                     None => d.with_help(format!("`{fname}` takes a number; define a threshold with `let {n} = 0.5`")),
                 };
                 self.push(d);
@@ -543,7 +549,12 @@ impl Checker<'_> {
                     d = d.with_fix(format!("change to `{pct}`"), r.span, pct);
                 }
             } else {
-                d = d.with_help(format!("use a value between {} and {}", range.0.map(fmt_num).unwrap_or("-∞".into()), range.1.map(fmt_num).unwrap_or("∞".into())));
+                d = d.with_help(match range {
+                    (Some(lo), Some(hi)) => format!("use a value between {} and {}", fmt_num(lo), fmt_num(hi)),
+                    (Some(lo), None) => format!("use a value of at least {}", fmt_num(lo)),
+                    (None, Some(hi)) => format!("use a value of at most {}", fmt_num(hi)),
+                    (None, None) => "use a value inside the field's range".to_string(),
+                });
             }
             self.push(d);
             return None;
@@ -715,6 +726,11 @@ impl Checker<'_> {
                 }
                 _ => continue,
             };
+            // used by a statement that did not parse, or the name a typo
+            // was meant to be: already reported once
+            if self.broken.mentioned.contains(&name) || self.suggested.contains(&name) {
+                continue;
+            }
             let help = match what {
                 "field" => "use it in a rule, the automation block, `attach` or `ticket requires`, or remove it",
                 "threshold" => "use it in a condition, or remove it",

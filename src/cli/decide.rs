@@ -81,11 +81,16 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         }
         line_no += 1;
         let text = match std::str::from_utf8(&buf) {
-            Ok(t) => t.trim(),
+            // a byte-order mark at the start of the file is not part of the JSON
+            Ok(t) => t.trim_start_matches('\u{feff}').trim(),
             Err(e) => {
                 bad += 1;
-                let rec = json!({"id": null, "line": line_no, "error": format!("the line is not valid UTF-8 (byte {})", e.valid_up_to() + 1)});
-                writeln!(out, "{rec}").map_err(write_err)?;
+                let error = format!("the line is not valid UTF-8 (byte {})", e.valid_up_to() + 1);
+                if args.format == Format::Human {
+                    writeln!(out, "line {line_no}: error: {error}").map_err(write_err)?;
+                } else {
+                    writeln!(out, "{}", json!({"id": null, "line": line_no, "error": error})).map_err(write_err)?;
+                }
                 continue;
             }
         };

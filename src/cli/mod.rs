@@ -147,6 +147,14 @@ pub type PathArg = PathBuf;
 /// file beside it, then a rename. On failure nothing is left behind.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     use std::io::Write;
+    // a device or pipe (`-o /dev/stdout`) is written as it is, never replaced
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes).and_then(|_| f.flush()))
+            .map_err(|e| CliError::Write(path.display().to_string(), e));
+    }
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));

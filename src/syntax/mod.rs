@@ -174,7 +174,8 @@ impl Builder<'_> {
             .clone()
             .into_inner()
             .flatten()
-            .filter(|c| c.clone().into_inner().next().is_none())
+            // a string is a token of its own (its closing quote is not a pair)
+            .filter(|c| c.as_rule() == Rule::string || c.clone().into_inner().next().is_none())
             .map(|c| c.as_span().end())
             .max()
             .unwrap_or(s.end());
@@ -633,6 +634,16 @@ impl Builder<'_> {
             .iter()
             .find(|c| matches!(c.as_rule(), Rule::literal | Rule::lbrace | Rule::string))
             .map_or(test_span.end, |c| self.span(c).start);
+        // the operator ends at its last non-blank character
+        let mut op_end = op_end;
+        while op_end > test_span.start
+            && self
+                .chunk
+                .get(op_end - 1 - self.base..op_end - self.base)
+                .is_some_and(|c| c.chars().all(char::is_whitespace))
+        {
+            op_end -= 1;
+        }
         let op_span = Span::new(self.file, test_span.start, op_end);
         let list = |b: &mut Self, parts: &[Pair<'_, Rule>]| {
             parts

@@ -110,7 +110,33 @@ pub(super) fn syntax_diagnostic(
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    // an error at the end of the statement points just after its last
+    // token, not at the blank lines and comments that follow it
+    let pos = if super::lex::code_is_blank(chunk.get(pos..).unwrap_or("")) {
+        let before = chunk.get(..pos).unwrap_or("");
+        let mut p = before.trim_end().len();
+        // step back over a trailing comment line
+        while let Some(line_start) = chunk.get(..p).map(|s| s.rfind('\n').map_or(0, |i| i + 1)) {
+            let line = chunk.get(line_start..p).unwrap_or("");
+            if line.trim_start().starts_with('#') && line_start > 0 {
+                p = chunk.get(..line_start).unwrap_or("").trim_end().len();
+            } else {
+                break;
+            }
+        }
+        p
+    } else {
+        pos
+    };
     let found_tok = found(chunk, pos);
+    let prev_word: String = chunk
+        .get(..pos)
+        .unwrap_or("")
+        .trim_end()
+        .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("")
+        .to_string();
     let word_len = chunk
         .get(pos..)
         .map(|r| {
@@ -162,11 +188,20 @@ pub(super) fn syntax_diagnostic(
             format!("expected `expect` after the example's facts, found {found_tok}"),
             Some("an example reads `example \"name\" { FIELD = VALUE, ... } expect ACTION`".to_string()),
         )
-    } else if has(Rule::rbrace) && found_tok == "the end of the statement" {
+    } else if prev_word == "priority" && has(Rule::ident) {
         (
-            "expected `}` to close the block".to_string(),
-            Some("every `{` needs a matching `}`".to_string()),
+            format!("expected a priority after `priority`, found {found_tok}"),
+            Some("a priority is `low`, `normal`, `high` or `urgent`".to_string()),
         )
+    } else if has(Rule::rbrace) && found_tok == "the end of the statement" {
+        let open = unclosed_brace(chunk);
+        let d = Diagnostic::new(
+            Code::Syntax,
+            Span::new(file, base + open.unwrap_or(pos), base + open.map_or(pos + 1, |o| o + 1)),
+            "this `{` is never closed".to_string(),
+        )
+        .with_help("add the matching `}` at the end of the list or block");
+        return d;
     } else if has(Rule::rparen) && !has(Rule::kw_then) && found_tok == "the end of the statement" {
         (
             "expected `)` to close the parenthesis".to_string(),
@@ -190,10 +225,16 @@ pub(super) fn syntax_diagnostic(
         } else {
             join_or(&words)
         };
-        let help = if positives.iter().any(|r| matches!(r, Rule::kw_priority | Rule::kw_tag | Rule::kw_note | Rule::kw_attach)) {
+        let help = if found_tok == "`.`" && (has(Rule::literal) || has(Rule::numeric)) {
+            Some("a number starts with a digit: write `0.5`, not `.5`".to_string())
+        } else if has(Rule::rparen) {
+            Some("close the `(` opened earlier with `)` before going on".to_string())
+        } else if positives.iter().any(|r| matches!(r, Rule::kw_priority | Rule::kw_tag | Rule::kw_note | Rule::kw_attach)) {
             Some("after the action come modifiers: `priority urgent`, `tag \"text\"`, `note \"text\"`, `attach summary`; a new statement starts on a new line".to_string())
         } else if has(Rule::cmp_op) {
             Some("compare a field with `=`, `!=`, `<`, `<=`, `>`, `>=`, `in { ... }`, `has`, `matches`, `contains` or `is missing`".to_string())
+        } else if has(Rule::ident) || has(Rule::literal) {
+            Some("names are letters, digits and `_`, starting with a letter; text goes in double quotes".to_string())
         } else {
             None
         };
@@ -204,4 +245,40 @@ pub(super) fn syntax_diagnostic(
         Some(h) => d.with_help(h),
         None => d,
     }
+}
+
+/// The offset of the last `{` that has no `}` (outside strings and comments).
+fn unclosed_brace(chunk: &str) -> Option<usize> {
+    let mut stack = Vec::new();
+    let mut in_str = false;
+    let mut escaped = false;
+    let mut in_comment = false;
+    for (i, c) in chunk.char_indices() {
+        if in_comment {
+            if c == '\n' {
+                in_comment = false;
+            }
+            continue;
+        }
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' || c == '\n' {
+                in_str = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '#' => in_comment = true,
+            '{' => stack.push(i),
+            '}' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.pop()
 }
