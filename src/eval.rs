@@ -12,6 +12,26 @@ use std::cell::RefCell;
 
 type Bits = Vec<u64>;
 
+/// A bitset kept as its non-zero words: the rows that require a set or
+/// text predicate are few, so clearing them touches few words.
+type Sparse = Vec<(u32, u64)>;
+
+fn sparse(b: &Bits) -> Sparse {
+    b.iter()
+        .enumerate()
+        .filter(|(_, w)| **w != 0)
+        .map(|(i, w)| (i as u32, *w))
+        .collect()
+}
+
+fn and_not_sparse(acc: &mut [u64], s: &Sparse) {
+    for (i, w) in s {
+        if let Some(a) = acc.get_mut(*i as usize) {
+            *a &= !*w;
+        }
+    }
+}
+
 fn bits(n: usize) -> Bits {
     vec![0; n.div_ceil(64)]
 }
@@ -30,12 +50,12 @@ enum Column {
     Num { bounds: Vec<f64>, by_region: Vec<Bits> },
     /// set: rows accepting a present value, and per distinct clause the
     /// rows that require it to be true / false.
-    Set { base: Bits, clauses: Vec<(SetPred, Bits, Bits)> },
+    Set { base: Bits, clauses: Vec<(SetPred, Sparse, Sparse)> },
     /// text: like set; regexes (and case-insensitive `contains`) run as
     /// one RegexSet.
     Text {
         base: Bits,
-        preds: Vec<(TextPred, Bits, Bits)>,
+        preds: Vec<(TextPred, Sparse, Sparse)>,
         regex: Option<regex::RegexSet>,
         /// For each pred, its index in the RegexSet.
         regex_index: Vec<Option<usize>>,
@@ -184,6 +204,7 @@ impl Evaluator {
                             }
                         }
                     }
+                    let clauses = clauses.into_iter().map(|(p, t, f)| (p, sparse(&t), sparse(&f))).collect();
                     Column::Set { base, clauses }
                 }
                 FieldType::Text => {
@@ -231,6 +252,7 @@ impl Evaluator {
                     } else {
                         regex::RegexSet::new(&patterns).ok()
                     };
+                    let preds = preds.into_iter().map(|(p, t, f)| (p, sparse(&t), sparse(&f))).collect();
                     Column::Text {
                         base,
                         preds,
@@ -287,12 +309,6 @@ fn and_into(acc: &mut [u64], b: &[u64]) {
     }
 }
 
-fn and_not_into(acc: &mut [u64], b: &[u64]) {
-    for (a, x) in acc.iter_mut().zip(b) {
-        *a &= !*x;
-    }
-}
-
 fn and_column(acc: &mut [u64], col: &ColumnIndex, v: Option<&Value>) {
     let Some(v) = v else {
         and_into(acc, &col.missing);
@@ -315,9 +331,9 @@ fn and_column(acc: &mut [u64], col: &ColumnIndex, v: Option<&Value>) {
             and_into(acc, base);
             for (p, need_true, need_false) in clauses {
                 if p.holds(items) {
-                    and_not_into(acc, need_false);
+                    and_not_sparse(acc, need_false);
                 } else {
-                    and_not_into(acc, need_true);
+                    and_not_sparse(acc, need_true);
                 }
             }
         }
@@ -339,9 +355,9 @@ fn and_column(acc: &mut [u64], col: &ColumnIndex, v: Option<&Value>) {
                     _ => p.holds(t),
                 };
                 if holds {
-                    and_not_into(acc, need_false);
+                    and_not_sparse(acc, need_false);
                 } else {
-                    and_not_into(acc, need_true);
+                    and_not_sparse(acc, need_true);
                 }
             }
         }
@@ -358,8 +374,52 @@ pub fn baseline<'m>(model: &'m Model, facts: &Facts) -> Option<&'m ActionM> {
     })
 }
 
+/// Tags and attach items by number, so that a decision removes repeats by
+/// comparing integers rather than strings.
+#[derive(Debug, Default)]
+pub struct Interned {
+    tags: Vec<Vec<u32>>,
+    attach: Vec<Vec<u32>>,
+    ticket: Vec<u32>,
+}
+
+impl Interned {
+    pub fn new(model: &Model) -> Interned {
+        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        fn id<'m>(ids: &mut std::collections::HashMap<&'m str, u32>, s: &'m str) -> u32 {
+            let next = ids.len() as u32;
+            *ids.entry(s).or_insert(next)
+        }
+        let ticket = model.ticket.iter().map(|t| id(&mut ids, t)).collect();
+        let mut attach = Vec::new();
+        for r in &model.rules {
+            attach.push(r.attach.iter().map(|a| id(&mut ids, a)).collect());
+        }
+        let mut tag_ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let tags = model
+            .rules
+            .iter()
+            .map(|r| {
+                r.tags
+                    .iter()
+                    .map(|t| {
+                        let next = tag_ids.len() as u32;
+                        *tag_ids.entry(t.as_str()).or_insert(next)
+                    })
+                    .collect()
+            })
+            .collect();
+        Interned { tags, attach, ticket }
+    }
+}
+
 /// Apply the priority hit policy to the matched rules (SPEC 2.4).
 pub fn resolve<'p>(model: &'p Model, facts: &Facts, matched: Vec<usize>) -> Decision<'p> {
+    resolve_with(model, facts, matched, None)
+}
+
+/// [`resolve`] with tags and attach items numbered in advance.
+pub fn resolve_with<'p>(model: &'p Model, facts: &Facts, matched: Vec<usize>, interned: Option<&Interned>) -> Decision<'p> {
     let base = baseline(model, facts);
     let base_kind = base.map_or(ActionKind::Answer, |b| b.kind);
     let mut action = base_kind;
@@ -390,24 +450,57 @@ pub fn resolve<'p>(model: &'p Model, facts: &Facts, matched: Vec<usize>) -> Deci
     };
     let mut tags: Vec<&str> = Vec::new();
     let mut attach: Vec<&str> = Vec::new();
-    if action != ActionKind::Answer {
-        for t in &model.ticket {
-            if !attach.contains(&t.as_str()) {
-                attach.push(t);
+    match interned {
+        Some(ids) => {
+            let mut seen_tags: Vec<u32> = Vec::new();
+            let mut seen_attach: Vec<u32> = Vec::new();
+            if action != ActionKind::Answer {
+                for (t, id) in model.ticket.iter().zip(&ids.ticket) {
+                    if !seen_attach.contains(id) {
+                        seen_attach.push(*id);
+                        attach.push(t);
+                    }
+                }
+            }
+            for &r in &matched {
+                let Some(rule) = model.rules.get(r) else { continue };
+                for (t, id) in rule.tags.iter().zip(ids.tags.get(r).map_or(&[][..], |v| v)) {
+                    if !seen_tags.contains(id) {
+                        seen_tags.push(*id);
+                        tags.push(t);
+                    }
+                }
+                if action != ActionKind::Answer {
+                    for (a, id) in rule.attach.iter().zip(ids.attach.get(r).map_or(&[][..], |v| v)) {
+                        if !seen_attach.contains(id) {
+                            seen_attach.push(*id);
+                            attach.push(a);
+                        }
+                    }
+                }
             }
         }
-    }
-    for &r in &matched {
-        let Some(rule) = model.rules.get(r) else { continue };
-        for t in &rule.tags {
-            if !tags.contains(&t.as_str()) {
-                tags.push(t);
+        None => {
+            if action != ActionKind::Answer {
+                for t in &model.ticket {
+                    if !attach.contains(&t.as_str()) {
+                        attach.push(t);
+                    }
+                }
             }
-        }
-        if action != ActionKind::Answer {
-            for a in &rule.attach {
-                if !attach.contains(&a.as_str()) {
-                    attach.push(a);
+            for &r in &matched {
+                let Some(rule) = model.rules.get(r) else { continue };
+                for t in &rule.tags {
+                    if !tags.contains(&t.as_str()) {
+                        tags.push(t);
+                    }
+                }
+                if action != ActionKind::Answer {
+                    for a in &rule.attach {
+                        if !attach.contains(&a.as_str()) {
+                            attach.push(a);
+                        }
+                    }
                 }
             }
         }

@@ -66,10 +66,12 @@ impl Checked {
         match self.table.clone() {
             Some(table) if !self.has_errors() => {
                 let evaluator = Evaluator::new(&self.model, &table);
+                let interned = eval::Interned::new(&self.model);
                 Ok(Policy {
                     checked: self,
                     table,
                     evaluator,
+                    interned,
                 })
             }
             _ => Err(self),
@@ -177,12 +179,14 @@ pub struct Policy {
     checked: Checked,
     table: Table,
     evaluator: Evaluator,
+    interned: eval::Interned,
 }
 
 impl Policy {
     /// Compile a policy from text. Errors come back with every diagnostic.
     pub fn from_text(name: &str, text: &str) -> Result<Policy, LoadError> {
-        Checked::from_sources(vec![SourceFile::new(name, text)])
+        // the analysis warnings are `check`'s business, not the runtime's
+        Checked::build(vec![SourceFile::new(name, text)], false)
             .into_policy()
             .map_err(|c| LoadError::Invalid(Box::new(c)))
     }
@@ -190,7 +194,7 @@ impl Policy {
     /// Load a policy file or directory.
     pub fn load(path: impl AsRef<Path>) -> Result<Policy, LoadError> {
         let files = read_sources(path.as_ref())?;
-        Checked::from_sources(files)
+        Checked::build(files, false)
             .into_policy()
             .map_err(|c| LoadError::Invalid(Box::new(c)))
     }
@@ -224,6 +228,6 @@ impl Policy {
     pub fn decide(&self, facts: &Facts) -> Decision<'_> {
         let mut matched = Vec::new();
         self.evaluator.matched_rules(facts, &mut matched);
-        eval::resolve(&self.checked.model, facts, matched)
+        eval::resolve_with(&self.checked.model, facts, matched, Some(&self.interned))
     }
 }

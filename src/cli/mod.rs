@@ -126,7 +126,7 @@ pub fn read_policy(path: &Path) -> Result<Vec<crate::span::SourceFile>, CliError
 /// Load a policy that must compile; errors are printed as diagnostics.
 pub fn load_policy(path: &Path) -> Result<Result<crate::Policy, i32>, CliError> {
     let files = read_policy(path)?;
-    match crate::Checked::from_sources(files).into_policy() {
+    match crate::Checked::build(files, false).into_policy() {
         Ok(p) => Ok(Ok(p)),
         Err(checked) => {
             let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();

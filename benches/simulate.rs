@@ -1,0 +1,41 @@
+//! `simulate` throughput beside a bare serde_json parse of the same lines.
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use handover::simulate::{replay, Totals};
+use handover::Policy;
+
+mod common;
+
+fn simulate(c: &mut Criterion) {
+    let policy = Policy::from_text("gen.handover", &common::policy(100, 7)).expect("compiles");
+    let mut r = common::Lcg(9);
+    let lines: Vec<String> = (0..20_000).map(|i| common::conversation_line(&mut r, i)).collect();
+    let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+    let mut g = c.benchmark_group("simulate");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.sample_size(10);
+    g.bench_function("serde_json parse only", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for l in &lines {
+                let v: serde_json::Value = serde_json::from_str(l).expect("json");
+                n += v.as_object().map_or(0, |o| o.len());
+            }
+            n
+        })
+    });
+    g.bench_function("replay + KPIs (one thread)", |b| {
+        b.iter(|| {
+            let mut t = Totals::new(policy.model().rules.len(), false);
+            for (i, l) in lines.iter().enumerate() {
+                if let Ok(o) = replay(&policy, i + 1, l) {
+                    t.add(&o);
+                }
+            }
+            t.conversations
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, simulate);
+criterion_main!(benches);
