@@ -1,4 +1,5 @@
 //! Checking (parse, type-check, compile, analyse) generated policies.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 use criterion::{criterion_group, criterion_main, Criterion};
 use handover::span::SourceFile;
 use handover::Checked;
@@ -11,18 +12,33 @@ fn check(c: &mut Criterion) {
     for n in [1_000usize, 10_000] {
         let text = common::policy(n, 7);
         g.bench_function(format!("parse+check+compile/{n}"), |b| {
-            b.iter(|| Checked::build(vec![SourceFile::new("gen.handover", text.clone())], false).diagnostics.len())
+            b.iter(|| {
+                Checked::build(vec![SourceFile::new("gen.handover", text.clone())], false)
+                    .diagnostics
+                    .len()
+            })
         });
     }
     for n in [100usize, 1_000] {
         let text = common::policy(n, 7);
         g.bench_function(format!("with analysis/{n}"), |b| {
-            b.iter(|| Checked::build(vec![SourceFile::new("gen.handover", text.clone())], true).diagnostics.len())
+            b.iter(|| {
+                Checked::build(vec![SourceFile::new("gen.handover", text.clone())], true)
+                    .diagnostics
+                    .len()
+            })
         });
     }
     let examples = std::fs::read_to_string("examples/saas/policy.handover").unwrap_or_default();
     g.bench_function("with analysis/examples-saas", |b| {
-        b.iter(|| Checked::build(vec![SourceFile::new("policy.handover", examples.clone())], true).diagnostics.len())
+        b.iter(|| {
+            Checked::build(
+                vec![SourceFile::new("policy.handover", examples.clone())],
+                true,
+            )
+            .diagnostics
+            .len()
+        })
     });
     g.finish();
 }

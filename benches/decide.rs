@@ -1,4 +1,5 @@
 //! Decisions per second for generated policies of 10 to 10,000 rules.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use handover::Policy;
 
@@ -7,9 +8,16 @@ mod common;
 fn decide(c: &mut Criterion) {
     let mut g = c.benchmark_group("decide");
     for n in [10usize, 100, 1_000, 10_000] {
-        let policy = Policy::from_text("gen.handover", &common::policy(n, 7)).expect("generated policy compiles");
+        let policy = Policy::from_text("gen.handover", &common::policy(n, 7))
+            .expect("generated policy compiles");
         let mut r = common::Lcg(42);
-        let facts: Vec<_> = (0..1024).map(|_| policy.facts(&common::facts_json(&mut r)).expect("facts fit")).collect();
+        let facts: Vec<_> = (0..1024)
+            .map(|_| {
+                policy
+                    .facts(&common::facts_json(&mut r))
+                    .expect("facts fit")
+            })
+            .collect();
         g.throughput(Throughput::Elements(1));
         g.bench_with_input(BenchmarkId::new("rules", n), &n, |b, _| {
             let mut i = 0;
@@ -22,9 +30,16 @@ fn decide(c: &mut Criterion) {
     g.finish();
     let mut g = c.benchmark_group("decide_broad");
     for n in [100usize, 1_000] {
-        let policy = Policy::from_text("gen.handover", &common::policy_broad(n, 7)).expect("generated policy compiles");
+        let policy = Policy::from_text("gen.handover", &common::policy_broad(n, 7))
+            .expect("generated policy compiles");
         let mut r = common::Lcg(42);
-        let facts: Vec<_> = (0..1024).map(|_| policy.facts(&common::facts_json(&mut r)).expect("facts fit")).collect();
+        let facts: Vec<_> = (0..1024)
+            .map(|_| {
+                policy
+                    .facts(&common::facts_json(&mut r))
+                    .expect("facts fit")
+            })
+            .collect();
         g.bench_with_input(BenchmarkId::new("rules", n), &n, |b, _| {
             let mut i = 0;
             b.iter(|| {
@@ -37,7 +52,9 @@ fn decide(c: &mut Criterion) {
     let mut g = c.benchmark_group("decide_with_json");
     let policy = Policy::from_text("gen.handover", &common::policy(1_000, 7)).expect("compiles");
     let mut r = common::Lcg(42);
-    let lines: Vec<String> = (0..1024).map(|_| common::facts_json(&mut r).to_string()).collect();
+    let lines: Vec<String> = (0..1024)
+        .map(|_| common::facts_json(&mut r).to_string())
+        .collect();
     g.bench_function("rules/1000", |b| {
         let mut i = 0;
         b.iter(|| {

@@ -1,4 +1,5 @@
 //! `simulate` throughput beside a bare serde_json parse of the same lines.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use handover::simulate::{replay, Totals};
 use handover::Policy;
@@ -8,7 +9,9 @@ mod common;
 fn simulate(c: &mut Criterion) {
     let policy = Policy::from_text("gen.handover", &common::policy(100, 7)).expect("compiles");
     let mut r = common::Lcg(9);
-    let lines: Vec<String> = (0..20_000).map(|i| common::conversation_line(&mut r, i)).collect();
+    let lines: Vec<String> = (0..20_000)
+        .map(|i| common::conversation_line(&mut r, i))
+        .collect();
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
     let mut g = c.benchmark_group("simulate");
     g.throughput(Throughput::Bytes(bytes as u64));

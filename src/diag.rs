@@ -81,7 +81,8 @@ impl Code {
 }
 
 /// Where the diagnostics pages are published.
-pub const DOCS_BASE: &str = "https://github.com/handover-policy/handover/blob/main/docs/diagnostics";
+pub const DOCS_BASE: &str =
+    "https://github.com/handover-policy/handover/blob/main/docs/diagnostics";
 
 /// A text replacement that fixes (part of) a diagnostic.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -136,7 +137,12 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_fix(mut self, title: impl Into<String>, span: Span, text: impl Into<String>) -> Diagnostic {
+    pub fn with_fix(
+        mut self,
+        title: impl Into<String>,
+        span: Span,
+        text: impl Into<String>,
+    ) -> Diagnostic {
         self.fixes.push(Fix {
             title: title.into(),
             edits: vec![Edit {

@@ -47,10 +47,16 @@ enum Column {
     Discrete { by_value: Vec<Bits> },
     /// number, int: sorted boundaries; region 2i is below boundary i (and
     /// above i-1), region 2i+1 is the boundary itself.
-    Num { bounds: Vec<f64>, by_region: Vec<Bits> },
+    Num {
+        bounds: Vec<f64>,
+        by_region: Vec<Bits>,
+    },
     /// set: rows accepting a present value, and per distinct clause the
     /// rows that require it to be true / false.
-    Set { base: Bits, clauses: Vec<(SetPred, Sparse, Sparse)> },
+    Set {
+        base: Bits,
+        clauses: Vec<(SetPred, Sparse, Sparse)>,
+    },
     /// text: like set; regexes (and case-insensitive `contains`) run as
     /// one RegexSet.
     Text {
@@ -142,7 +148,9 @@ impl Evaluator {
                 FieldType::Enum(_) | FieldType::Level(_) | FieldType::Bool => {
                     let k = field.ty.discrete_len().unwrap_or(0);
                     Column::Discrete {
-                        by_value: (0..k).map(|v| rows_accepting(&Value::Index(v as u32))).collect(),
+                        by_value: (0..k)
+                            .map(|v| rows_accepting(&Value::Index(v as u32)))
+                            .collect(),
                     }
                 }
                 FieldType::Number { .. } | FieldType::Int { .. } => {
@@ -164,7 +172,11 @@ impl Evaluator {
                     bounds.dedup();
                     let mut by_region = Vec::with_capacity(bounds.len() * 2 + 1);
                     for i in 0..=bounds.len() {
-                        let lo = if i == 0 { None } else { bounds.get(i - 1).copied() };
+                        let lo = if i == 0 {
+                            None
+                        } else {
+                            bounds.get(i - 1).copied()
+                        };
                         let hi = bounds.get(i).copied();
                         let rep = match (lo, hi) {
                             (None, None) => 0.0,
@@ -204,7 +216,10 @@ impl Evaluator {
                             }
                         }
                     }
-                    let clauses = clauses.into_iter().map(|(p, t, f)| (p, sparse(&t), sparse(&f))).collect();
+                    let clauses = clauses
+                        .into_iter()
+                        .map(|(p, t, f)| (p, sparse(&t), sparse(&f)))
+                        .collect();
                     Column::Set { base, clauses }
                 }
                 FieldType::Text => {
@@ -252,7 +267,10 @@ impl Evaluator {
                     } else {
                         regex::RegexSet::new(&patterns).ok()
                     };
-                    let preds = preds.into_iter().map(|(p, t, f)| (p, sparse(&t), sparse(&f))).collect();
+                    let preds = preds
+                        .into_iter()
+                        .map(|(p, t, f)| (p, sparse(&t), sparse(&f)))
+                        .collect();
                     Column::Text {
                         base,
                         preds,
@@ -321,7 +339,11 @@ fn and_column(acc: &mut [u64], col: &ColumnIndex, v: Option<&Value>) {
         },
         (Column::Num { bounds, by_region }, Value::Num(x)) => {
             let i = bounds.partition_point(|b| b < x);
-            let region = if bounds.get(i) == Some(x) { 2 * i + 1 } else { 2 * i };
+            let region = if bounds.get(i) == Some(x) {
+                2 * i + 1
+            } else {
+                2 * i
+            };
             match by_region.get(region) {
                 Some(b) => and_into(acc, b),
                 None => acc.iter_mut().for_each(|a| *a = 0),
@@ -409,7 +431,11 @@ impl Interned {
                     .collect()
             })
             .collect();
-        Interned { tags, attach, ticket }
+        Interned {
+            tags,
+            attach,
+            ticket,
+        }
     }
 }
 
@@ -419,7 +445,12 @@ pub fn resolve<'p>(model: &'p Model, facts: &Facts, matched: Vec<usize>) -> Deci
 }
 
 /// [`resolve`] with tags and attach items numbered in advance.
-pub fn resolve_with<'p>(model: &'p Model, facts: &Facts, matched: Vec<usize>, interned: Option<&Interned>) -> Decision<'p> {
+pub fn resolve_with<'p>(
+    model: &'p Model,
+    facts: &Facts,
+    matched: Vec<usize>,
+    interned: Option<&Interned>,
+) -> Decision<'p> {
     let base = baseline(model, facts);
     let base_kind = base.map_or(ActionKind::Answer, |b| b.kind);
     let mut action = base_kind;
@@ -430,7 +461,9 @@ pub fn resolve_with<'p>(model: &'p Model, facts: &Facts, matched: Vec<usize>, in
     }
     let mut winner: Option<usize> = None;
     for &r in &matched {
-        let Some(rule) = model.rules.get(r) else { continue };
+        let Some(rule) = model.rules.get(r) else {
+            continue;
+        };
         if rule.action.kind != action {
             continue;
         }
@@ -446,7 +479,10 @@ pub fn resolve_with<'p>(model: &'p Model, facts: &Facts, matched: Vec<usize>, in
     let (queue, priority) = match (action, win_rule) {
         (ActionKind::Answer, _) => (None, None),
         (_, Some(w)) => (w.action.queue.as_deref(), Some(w.priority)),
-        (_, None) => (base.and_then(|b| b.queue.as_deref()), Some(Priority::Normal)),
+        (_, None) => (
+            base.and_then(|b| b.queue.as_deref()),
+            Some(Priority::Normal),
+        ),
     };
     let mut tags: Vec<&str> = Vec::new();
     let mut attach: Vec<&str> = Vec::new();
@@ -463,7 +499,9 @@ pub fn resolve_with<'p>(model: &'p Model, facts: &Facts, matched: Vec<usize>, in
                 }
             }
             for &r in &matched {
-                let Some(rule) = model.rules.get(r) else { continue };
+                let Some(rule) = model.rules.get(r) else {
+                    continue;
+                };
                 for (t, id) in rule.tags.iter().zip(ids.tags.get(r).map_or(&[][..], |v| v)) {
                     if !seen_tags.contains(id) {
                         seen_tags.push(*id);
@@ -471,7 +509,11 @@ pub fn resolve_with<'p>(model: &'p Model, facts: &Facts, matched: Vec<usize>, in
                     }
                 }
                 if action != ActionKind::Answer {
-                    for (a, id) in rule.attach.iter().zip(ids.attach.get(r).map_or(&[][..], |v| v)) {
+                    for (a, id) in rule
+                        .attach
+                        .iter()
+                        .zip(ids.attach.get(r).map_or(&[][..], |v| v))
+                    {
                         if !seen_attach.contains(id) {
                             seen_attach.push(*id);
                             attach.push(a);
@@ -489,7 +531,9 @@ pub fn resolve_with<'p>(model: &'p Model, facts: &Facts, matched: Vec<usize>, in
                 }
             }
             for &r in &matched {
-                let Some(rule) = model.rules.get(r) else { continue };
+                let Some(rule) = model.rules.get(r) else {
+                    continue;
+                };
                 for t in &rule.tags {
                     if !tags.contains(&t.as_str()) {
                         tags.push(t);

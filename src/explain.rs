@@ -44,7 +44,12 @@ fn atoms<'a>(c: &'a CondM, out: &mut Vec<&'a crate::check::model::AtomM>) {
     }
 }
 
-pub fn explain(model: &Model, files: &[SourceFile], facts: &Facts, d: &Decision<'_>) -> Explanation {
+pub fn explain(
+    model: &Model,
+    files: &[SourceFile],
+    facts: &Facts,
+    d: &Decision<'_>,
+) -> Explanation {
     let mut rules = Vec::new();
     for (ri, r) in model.rules.iter().enumerate() {
         let mut list = Vec::new();
@@ -54,7 +59,12 @@ pub fn explain(model: &Model, files: &[SourceFile], facts: &Facts, d: &Decision<
             .map(|a| {
                 let text = files
                     .get(a.span.file as usize)
-                    .map(|f| f.slice(a.span).split_whitespace().collect::<Vec<_>>().join(" "))
+                    .map(|f| {
+                        f.slice(a.span)
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
                     .unwrap_or_default();
                 let field = model.fields.get(a.field);
                 let v = facts.get(a.field);
@@ -86,21 +96,37 @@ pub fn explain(model: &Model, files: &[SourceFile], facts: &Facts, d: &Decision<
     let baseline = match (&model.automation, base) {
         (Some(a), Some(b)) => {
             let fname = model.fields.get(a.field).map_or("", |f| f.name.as_str());
-            match facts.get(a.field).and_then(|v| model.fields.get(a.field).map(|f| value_json(&f.ty, v))) {
+            match facts
+                .get(a.field)
+                .and_then(|v| model.fields.get(a.field).map(|f| value_json(&f.ty, v)))
+            {
                 Some(v) => format!("{} (automation for `{fname}` = {v})", b.describe()),
-                None => format!("{} (automation `otherwise`: `{fname}` is missing)", b.describe()),
+                None => format!(
+                    "{} (automation `otherwise`: `{fname}` is missing)",
+                    b.describe()
+                ),
             }
         }
         _ => "answer (no automation block)".to_string(),
     };
     let why = why(model, d, base.map_or(ActionKind::Answer, |b| b.kind));
-    Explanation { baseline, rules, why }
+    Explanation {
+        baseline,
+        rules,
+        why,
+    }
 }
 
 fn why(model: &Model, d: &Decision<'_>, base: ActionKind) -> String {
-    let Some(w) = d.rule_index.and_then(|i| model.rules.get(i).map(|r| (i, r))) else {
+    let Some(w) = d
+        .rule_index
+        .and_then(|i| model.rules.get(i).map(|r| (i, r)))
+    else {
         return if d.matched.is_empty() {
-            format!("no rule matched, so the baseline `{}` decides", base.as_str())
+            format!(
+                "no rule matched, so the baseline `{}` decides",
+                base.as_str()
+            )
         } else {
             format!(
                 "no matched rule is stricter than the baseline `{}`, so the baseline decides",
@@ -126,7 +152,10 @@ fn why(model: &Model, d: &Decision<'_>, base: ActionKind) -> String {
             if base < wr.action.kind {
                 s.push_str(" and");
             }
-            s.push_str(&format!(" {}", crate::diag::list_words(&weaker).replace(" or ", " and ")));
+            s.push_str(&format!(
+                " {}",
+                crate::diag::list_words(&weaker).replace(" or ", " and ")
+            ));
         }
         reasons.push(s);
     }
@@ -137,8 +166,16 @@ fn why(model: &Model, d: &Decision<'_>, base: ActionKind) -> String {
         .filter_map(|&i| model.rules.get(i))
         .filter(|r| r.action.kind == wr.action.kind)
         .collect();
-    let lower: Vec<&str> = same.iter().filter(|r| r.priority < wr.priority).map(|r| r.name.as_str()).collect();
-    let tied: Vec<&str> = same.iter().filter(|r| r.priority == wr.priority).map(|r| r.name.as_str()).collect();
+    let lower: Vec<&str> = same
+        .iter()
+        .filter(|r| r.priority < wr.priority)
+        .map(|r| r.name.as_str())
+        .collect();
+    let tied: Vec<&str> = same
+        .iter()
+        .filter(|r| r.priority == wr.priority)
+        .map(|r| r.name.as_str())
+        .collect();
     if !lower.is_empty() {
         reasons.push(format!(
             "priority {} is higher than that of {}",
@@ -153,7 +190,10 @@ fn why(model: &Model, d: &Decision<'_>, base: ActionKind) -> String {
         ));
     }
     if reasons.is_empty() {
-        format!("`{}` is the only matched rule with the decision's action", wr.name)
+        format!(
+            "`{}` is the only matched rule with the decision's action",
+            wr.name
+        )
     } else {
         format!("`{}` wins: {}", wr.name, reasons.join("; "))
     }

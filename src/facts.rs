@@ -97,7 +97,12 @@ impl Facts {
     }
 
     /// Set one fact from JSON, by field name.
-    pub fn set(&mut self, model: &Model, field: &str, v: &serde_json::Value) -> Result<(), FactError> {
+    pub fn set(
+        &mut self,
+        model: &Model,
+        field: &str,
+        v: &serde_json::Value,
+    ) -> Result<(), FactError> {
         let fi = model
             .field(field)
             .ok_or_else(|| err(field, format!("the policy has no field `{field}`")))?;
@@ -123,27 +128,57 @@ impl Facts {
         match &field.ty {
             FieldType::Enum(values) | FieldType::Level(values) => {
                 let serde_json::Value::String(s) = v else {
-                    return Err(err(name, format!("`{name}` must be one of its values as a string, found {}", json_kind(v))));
+                    return Err(err(
+                        name,
+                        format!(
+                            "`{name}` must be one of its values as a string, found {}",
+                            json_kind(v)
+                        ),
+                    ));
                 };
                 values
                     .iter()
                     .position(|x| x == s)
                     .map(|i| Value::Index(i as u32))
                     .ok_or_else(|| {
-                        err(name, format!("`{s}` is not a value of `{name}` (expected {})", crate::diag::list_words(values)))
+                        err(
+                            name,
+                            format!(
+                                "`{s}` is not a value of `{name}` (expected {})",
+                                crate::diag::list_words(values)
+                            ),
+                        )
                     })
             }
             FieldType::Set(values) => {
                 let serde_json::Value::Array(items) = v else {
-                    return Err(err(name, format!("`{name}` must be a list of its values, found {}", json_kind(v))));
+                    return Err(err(
+                        name,
+                        format!(
+                            "`{name}` must be a list of its values, found {}",
+                            json_kind(v)
+                        ),
+                    ));
                 };
                 let mut out = Vec::with_capacity(items.len());
                 for it in items {
                     let serde_json::Value::String(s) = it else {
-                        return Err(err(name, format!("`{name}` must list its values as strings, found {}", json_kind(it))));
+                        return Err(err(
+                            name,
+                            format!(
+                                "`{name}` must list its values as strings, found {}",
+                                json_kind(it)
+                            ),
+                        ));
                     };
                     let i = values.iter().position(|x| x == s).ok_or_else(|| {
-                        err(name, format!("`{s}` is not a value of `{name}` (expected {})", crate::diag::list_words(values)))
+                        err(
+                            name,
+                            format!(
+                                "`{s}` is not a value of `{name}` (expected {})",
+                                crate::diag::list_words(values)
+                            ),
+                        )
                     })?;
                     out.push(i as u32);
                 }
@@ -153,18 +188,31 @@ impl Facts {
             }
             FieldType::Number { lo, hi } | FieldType::Int { lo, hi } => {
                 let Some(x) = v.as_f64() else {
-                    return Err(err(name, format!("`{name}` must be a number, found {}", json_kind(v))));
+                    return Err(err(
+                        name,
+                        format!("`{name}` must be a number, found {}", json_kind(v)),
+                    ));
                 };
                 if !x.is_finite() {
                     return Err(err(name, format!("`{name}` is not a finite number")));
                 }
                 if matches!(field.ty, FieldType::Int { .. }) && x.fract() != 0.0 {
-                    return Err(err(name, format!("`{name}` must be a whole number, found {x}")));
+                    return Err(err(
+                        name,
+                        format!("`{name}` must be a whole number, found {x}"),
+                    ));
                 }
                 if lo.is_some_and(|lo| x < lo) || hi.is_some_and(|hi| x > hi) {
                     return Err(err(
                         name,
-                        format!("`{name}` is {x}, outside its range {}", field.ty.describe().trim_start_matches(|c: char| c.is_alphabetic()).trim()),
+                        format!(
+                            "`{name}` is {x}, outside its range {}",
+                            field
+                                .ty
+                                .describe()
+                                .trim_start_matches(|c: char| c.is_alphabetic())
+                                .trim()
+                        ),
                     ));
                 }
                 // -0 and 0 are the same fact
@@ -176,7 +224,10 @@ impl Facts {
             },
             FieldType::Text => match v {
                 serde_json::Value::String(s) => Ok(Value::Text(s.clone())),
-                _ => Err(err(name, format!("`{name}` must be a string, found {}", json_kind(v)))),
+                _ => Err(err(
+                    name,
+                    format!("`{name}` must be a string, found {}", json_kind(v)),
+                )),
             },
         }
     }
@@ -200,7 +251,9 @@ pub fn value_json(ty: &FieldType, v: &Value) -> serde_json::Value {
     match (ty, v) {
         (FieldType::Bool, Value::Index(i)) => json!(*i == 1),
         (_, Value::Index(i)) => json!(ty.values().get(*i as usize).cloned().unwrap_or_default()),
-        (FieldType::Int { .. }, Value::Num(x)) if x.fract() == 0.0 && x.abs() < 9e15 => json!(*x as i64),
+        (FieldType::Int { .. }, Value::Num(x)) if x.fract() == 0.0 && x.abs() < 9e15 => {
+            json!(*x as i64)
+        }
         (_, Value::Num(x)) => json!(x),
         (_, Value::Text(s)) => json!(s),
         (_, Value::Set(items)) => json!(items
@@ -239,7 +292,9 @@ impl Cell {
         };
         match (&self.present, v) {
             (None, _) => false,
-            (Some(Present::Values(mask)), Value::Index(i)) => mask.get(*i as usize).copied().unwrap_or(false),
+            (Some(Present::Values(mask)), Value::Index(i)) => {
+                mask.get(*i as usize).copied().unwrap_or(false)
+            }
             (Some(Present::Num(s)), Value::Num(x)) => s.contains(*x),
             (Some(Present::Set(clauses)), Value::Set(items)) => {
                 clauses.iter().all(|(p, want)| p.holds(items) == *want)

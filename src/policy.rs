@@ -62,7 +62,9 @@ impl Checked {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
-    pub fn into_policy(self) -> Result<Policy, Checked> {
+    /// The compiled policy, or (boxed, it is large) the checked text with
+    /// its errors.
+    pub fn into_policy(self) -> Result<Policy, Box<Checked>> {
         match self.table.clone() {
             Some(table) if !self.has_errors() => {
                 let evaluator = Evaluator::new(&self.model, &table);
@@ -74,7 +76,7 @@ impl Checked {
                     interned,
                 })
             }
-            _ => Err(self),
+            _ => Err(Box::new(self)),
         }
     }
 }
@@ -99,7 +101,10 @@ pub enum LoadError {
 impl std::fmt::Debug for Checked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Checked")
-            .field("files", &self.files.iter().map(|f| &f.name).collect::<Vec<_>>())
+            .field(
+                "files",
+                &self.files.iter().map(|f| &f.name).collect::<Vec<_>>(),
+            )
             .field("diagnostics", &self.diagnostics.len())
             .finish()
     }
@@ -188,7 +193,7 @@ impl Policy {
         // the analysis warnings are `check`'s business, not the runtime's
         Checked::build(vec![SourceFile::new(name, text)], false)
             .into_policy()
-            .map_err(|c| LoadError::Invalid(Box::new(c)))
+            .map_err(LoadError::Invalid)
     }
 
     /// Load a policy file or directory.
@@ -196,7 +201,7 @@ impl Policy {
         let files = read_sources(path.as_ref())?;
         Checked::build(files, false)
             .into_policy()
-            .map_err(|c| LoadError::Invalid(Box::new(c)))
+            .map_err(LoadError::Invalid)
     }
 
     pub fn model(&self) -> &Model {

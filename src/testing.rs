@@ -26,13 +26,18 @@ pub fn example_facts(model: &Model, e: &ExampleM) -> Facts {
 pub fn mismatches(e: &ExampleM, d: &Decision<'_>) -> Vec<String> {
     let mut out = Vec::new();
     if d.action != e.expect {
-        out.push(format!("action: expected `{}`, got `{}`", e.expect.as_str(), d.action.as_str()));
+        out.push(format!(
+            "action: expected `{}`, got `{}`",
+            e.expect.as_str(),
+            d.action.as_str()
+        ));
     }
     if let Some(q) = &e.expect_queue {
         if d.queue != Some(q.as_str()) {
             out.push(format!(
                 "queue: expected \"{q}\", got {}",
-                d.queue.map_or("no queue".to_string(), |x| format!("\"{x}\""))
+                d.queue
+                    .map_or("no queue".to_string(), |x| format!("\"{x}\""))
             ));
         }
     }
@@ -41,7 +46,8 @@ pub fn mismatches(e: &ExampleM, d: &Decision<'_>) -> Vec<String> {
             out.push(format!(
                 "priority: expected `{}`, got {}",
                 p.as_str(),
-                d.priority.map_or("none".to_string(), |x| format!("`{}`", x.as_str()))
+                d.priority
+                    .map_or("none".to_string(), |x| format!("`{}`", x.as_str()))
             ));
         }
     }

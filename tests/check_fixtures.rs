@@ -14,7 +14,7 @@
 use handover::cli::output::{json_report, render_human};
 use handover::span::SourceFile;
 use handover::{Checked, Code, Diagnostic, Severity};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// The analysis warnings that need the decision table: each has `ok-*`
@@ -266,8 +266,9 @@ const ALLOWED_EXTRA: &[(&str, &str, &str)] = &[
 /// `one_root_cause_one_message`): tolerated here so that this test guards
 /// against new noise, listed so that they are not forgotten.
 const KNOWN_NOISE: &[(&str, &str)] = &[
-    // the field's declaration is broken, so its use is reported again
-    ("syntax/unclosed-brace.handover", "unknown-field"),
+    // `order_idd` in `attach` is reported with "did you mean `order_id`?",
+    // and `order_id` is also reported `unused` (with a fix that deletes it)
+    ("unknown-field/attach-typo.handover", "unused"),
 ];
 
 fn extra_codes(folder: &str, name: &str, checked: &Checked, strict: bool) -> Vec<String> {
@@ -282,12 +283,10 @@ fn extra_codes(folder: &str, name: &str, checked: &Checked, strict: bool) -> Vec
                 .any(|(f, c, m)| *f == rel && *c == d.code.as_str() && d.message.contains(m))
         })
         .filter(|d| {
-            // `unused` for names that only a broken statement used
-            let unused_after_error = d.code == Code::Unused && checked.has_errors();
-            let known = KNOWN_NOISE
-                .iter()
-                .any(|(f, c)| *f == rel && *c == d.code.as_str());
-            strict || !(unused_after_error || known)
+            strict
+                || !KNOWN_NOISE
+                    .iter()
+                    .any(|(f, c)| *f == rel && *c == d.code.as_str())
         })
         .map(|d| format!("{}: {}", d.code.as_str(), d.message))
         .collect()
@@ -310,12 +309,12 @@ fn fixtures_report_nothing_unexpected() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// One mistake, one message. Today a broken statement (or a misspelt name,
-/// or a dropped second `automation` block) also makes every name it used
-/// `unused`, and an unclosed `{` in a field makes the field `unknown`
-/// where it is used.
+/// One mistake, one message: no fixture reports anything beyond its code
+/// and `ALLOWED_EXTRA`. A broken statement, a misspelt field, queue or
+/// threshold and a dropped second `automation` block no longer make the
+/// names they mention `unused`; what is left is in `KNOWN_NOISE`.
 #[test]
-#[ignore = "product bug: cascading `unused`/`unknown-field` after a syntax error or a typo (see the report)"]
+#[ignore = "product bug: a typo in `attach`/`ticket requires` still makes the suggested field `unused` (check::Checker::context_item, src/check/mod.rs, does not record its suggestion in `suggested`)"]
 fn one_root_cause_one_message() {
     let mut failures = Vec::new();
     for (folder, name, path) in fixtures() {
@@ -333,7 +332,58 @@ fn one_root_cause_one_message() {
     );
 }
 
-// ---- syntax ---------------------------------------------------------------------
+/// The diagnostics of a policy given as text: (line, column, code, message).
+fn check_text(text: &str) -> Vec<(usize, usize, &'static str, String)> {
+    let checked = Checked::from_sources(vec![SourceFile::new("inline.handover", text)]);
+    checked
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (l, c) = checked.files[0].line_col(d.span.start);
+            (l, c, d.code.as_str(), d.message.clone())
+        })
+        .collect()
+}
+
+/// A declaration that does not parse is reported once: the names it
+/// declares are not `unknown` where they are used, and the names it
+/// mentions are not `unused`.
+#[test]
+fn a_broken_declaration_is_reported_once() {
+    let cases = [
+        // a field whose type is misspelt
+        "field churn_signal: boolean\nqueue \"retention\"\n\nrule \"churn\"\n  when churn_signal\n  then route \"retention\"\n",
+        // a field whose `{` is never closed, used in the automation block
+        "field category: enum { refund, billing\n\nqueue \"billing\"\n\nautomation by category {\n  refund => route \"billing\"\n  otherwise => answer\n}\n",
+        // a queue whose `sla` has no duration
+        "field churn_signal: bool\nqueue \"retention\" sla\n\nrule \"churn\"\n  when churn_signal\n  then route \"retention\"\n",
+        // a queue name without quotes
+        "field churn_signal: bool\nqueue retention sla 4h\n\nrule \"churn\"\n  when churn_signal\n  then route \"retention\"\n",
+        // a rule that does not parse: the field and queue it uses are not unused
+        "field churn_signal: bool\nqueue \"retention\"\n\nrule \"churn\"\n  when churn_signal\n  route \"retention\"\n",
+    ];
+    let mut failures = Vec::new();
+    for text in cases {
+        let found = check_text(text);
+        let syntax = found.iter().filter(|f| f.2 == "syntax").count();
+        if syntax != 1 || found.len() != 1 {
+            failures.push(format!("{text:?}:\n  {found:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `let NAME =` without a value: its uses are reported again as
+/// `unknown-value` ("neither a number nor a `let` threshold").
+#[test]
+#[ignore = "product bug: the uses of a broken `let` are reported as `unknown-value` (check::rules Checker::number, src/check/rules.rs, does not consult Broken::declared)"]
+fn a_broken_let_is_reported_once() {
+    let found = check_text(
+        "field confidence: number 0..1\nqueue \"kb-gaps\"\n\nlet low_confidence =\n\nrule \"unsure\"\n  when confidence < low_confidence\n  then draft \"kb-gaps\"\n",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0, found[0].2), (4, "syntax"), "{found:?}");
+}
 
 // ---- syntax ---------------------------------------------------------------------
 
@@ -414,8 +464,9 @@ const SYNTAX_CASES: &[(&str, usize, usize, &str)] = &[
     ("unterminated-string",  8, 28, "string"),
     ("newline-in-string",    8, 29, "string"),
     ("stray-token",          8, 25, "`;`"),
-    ("unclosed-brace",       4, 1,  "`}`"),
+    ("unclosed-brace",       2, 22, "`{`"),
     ("leading-dot-number",   7, 21, "`.`"),
+    ("priority-without-value", 8, 34, "`priority`"),
 ];
 
 #[test]
@@ -527,7 +578,6 @@ fn syntax_messages_say_what_was_expected_in_words() {
 }
 
 #[test]
-#[ignore = "product bug: some syntax errors have no help (`expected `)`, `and` or `or``, `expected a value, found `.``, `expected a name, found the end of the statement`)"]
 fn every_syntax_error_has_help() {
     let mut failures = Vec::new();
     for (_, _, path) in fixtures().into_iter().filter(|(f, _, _)| f == "syntax") {
@@ -546,18 +596,82 @@ fn every_syntax_error_has_help() {
 }
 
 /// `priority` with nothing after it, at the end of the file: the error
-/// belongs to the rule's last line, and should say a priority is expected.
+/// belongs to the rule's last line, just after `priority`, and says a
+/// priority is expected.
 #[test]
-#[ignore = "product bug: points past the end of the file (an empty line 9) and says `expected a name`"]
 fn missing_priority_value_is_reported_on_its_line() {
     let checked = check_fixture("syntax/priority-without-value.handover");
     let r = &records(&checked, "syntax")[0];
-    assert_eq!(r["line"], 8, "{r}");
-    let msg = r["message"].as_str().unwrap_or("");
-    assert!(
-        msg.contains("priority") || msg.contains("`urgent`"),
-        "{msg}"
+    assert_eq!((&r["line"], &r["column"]), (&json!(8), &json!(34)), "{r}");
+    assert_eq!(
+        r["message"],
+        "expected a priority after `priority`, found the end of the statement"
     );
+    let help = r["help"].as_str().unwrap_or("");
+    for p in ["`low`", "`normal`", "`high`", "`urgent`"] {
+        assert!(help.contains(p), "{help}");
+    }
+    // the same in the middle of a file, before blank lines and another rule
+    let found = check_text(
+        "field churn_signal: bool\nqueue \"retention\"\n\nrule \"a\"\n  when churn_signal\n  then route \"retention\" priority\n\n\nrule \"b\"\n  when churn_signal\n  then draft \"retention\"\n",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (6, 34), "{found:?}");
+}
+
+/// An unclosed `{` is reported at the `{` wherever it is, like the one of
+/// `syntax/unclosed-brace`; today a list in a condition is reported at the
+/// word after it, as `expected `,` or `}`, found `then``, without help.
+#[test]
+#[ignore = "product bug: an unclosed `{` of a list in a condition (`in {`, `has any {`) is not reported as `this `{` is never closed` at the `{` (syntax::words, src/syntax/words.rs: only when the statement ends at the list)"]
+fn an_unclosed_list_in_a_condition_is_reported_at_its_brace() {
+    let cases = [
+        "field category: enum { refund, billing }\nqueue \"q\"\nrule \"r\" when category in { refund, billing\n  then route \"q\"\n",
+        "field risk: set { legal, payment }\nqueue \"q\"\nrule \"r\" when risk has any { legal, payment\n  then route \"q\"\n",
+    ];
+    let mut failures = Vec::new();
+    for text in cases {
+        let checked = Checked::from_sources(vec![SourceFile::new("inline.handover", text)]);
+        let Some(d) = with_code(&checked, "syntax").first().copied() else {
+            failures.push(format!("{text:?}: no syntax error"));
+            continue;
+        };
+        let brace = text.rfind('{').unwrap_or(0);
+        if d.span.start != brace || d.message != "this `{` is never closed" || d.help.is_none() {
+            failures.push(format!(
+                "{text:?}: {} at {:?} (help {:?}); want `this `{{` is never closed` at {:?}",
+                d.message,
+                checked.files[0].line_col(d.span.start),
+                d.help,
+                checked.files[0].line_col(brace)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The fixtures' syntax errors all have help now; these common mistakes
+/// still have none.
+#[test]
+#[ignore = "product bug: syntax errors without help: a name with `-`, `sla` without a duration (says `expected a number`), an unquoted queue name, a misspelt type, `when` without a condition (syntax::words, src/syntax/words.rs, the generic branch)"]
+fn common_syntax_mistakes_have_help() {
+    let cases = [
+        "field churn-signal: bool\n",
+        "queue \"retention\" sla\n",
+        "queue retention sla 4h\n",
+        "field churn_signal: boolean\n",
+        "field churn_signal: bool\nrule \"r\" when\n",
+    ];
+    let mut failures = Vec::new();
+    for text in cases {
+        let checked = Checked::from_sources(vec![SourceFile::new("inline.handover", text)]);
+        for d in with_code(&checked, "syntax") {
+            if d.help.is_none() {
+                failures.push(format!("{text:?}: no help for `{}`", d.message));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 // ---- positions --------------------------------------------------------------------
@@ -588,7 +702,7 @@ fn positions_are_one_based_and_count_characters() {
 /// The human form shows `file:line:column` too; it must be the same
 /// character column as the JSON form.
 #[test]
-#[ignore = "product bug: the human form (miette) shows a byte column, 7:39 instead of 7:33"]
+#[ignore = "product bug: the human form (miette) shows a byte column, 7:39 instead of 7:33 (cli::output::render_human, src/cli/output.rs, gives miette byte offsets; miette counts the header column in bytes)"]
 fn human_form_counts_columns_in_characters() {
     let checked = check_fixture("unknown-field/unicode-column.handover");
     let h = human(&checked);
@@ -732,7 +846,9 @@ fn severities_follow_the_codes() {
 // ---- what the messages say ---------------------------------------------------------
 
 /// fixture, code, line, column, the text of the primary span ("" = not
-/// checked here), words the message must contain, words the help must contain
+/// checked here: a quoted name, whose span is checked by the ignored
+/// `quoted_names_span_both_quotes`, or a long condition), words the message
+/// must contain, words the help must contain
 type Case = (
     &'static str,
     &'static str,
@@ -758,21 +874,21 @@ const CASES: &[Case] = &[
     ("unknown-value/set-has-any", "unknown-value", 6, 30, "paymnet", &["`paymnet`", "`risk`"], &["did you mean `payment`?"]),
     ("unknown-value/level-case", "unknown-value", 6, 17, "Enterprise", &["`Enterprise`", "`value`"], &["`enterprise`"]),
     ("unknown-value/example-value", "unknown-value", 10, 14, "refunds", &["`refunds`", "`category`"], &["`refund`"]),
-    ("type-mismatch/order-on-enum", "type-mismatch", 6, 13, "", &["`>=`", "`plan`", "enum"], &["`plan in {", "level"]),
-    ("type-mismatch/has-on-text", "type-mismatch", 6, 16, "", &["`has`", "`message`"], &["contains"]),
-    ("type-mismatch/eq-on-set", "type-mismatch", 6, 13, "", &["`=`", "`risk`"], &["`risk has"]),
-    ("type-mismatch/string-for-number", "type-mismatch", 6, 21, "", &["`confidence`", "`\"high\"`"], &["number"]),
+    ("type-mismatch/order-on-enum", "type-mismatch", 6, 13, ">=", &["`>=`", "`plan`", "enum"], &["`plan in {", "level"]),
+    ("type-mismatch/has-on-text", "type-mismatch", 6, 16, "has", &["`has`", "`message`"], &["contains"]),
+    ("type-mismatch/eq-on-set", "type-mismatch", 6, 13, "=", &["`=`", "`risk`"], &["`risk has"]),
+    ("type-mismatch/string-for-number", "type-mismatch", 6, 21, "\"high\"", &["`confidence`", "`\"high\"`"], &["number"]),
     ("type-mismatch/number-for-bool", "type-mismatch", 6, 23, "1", &["`churn_signal`", "`1`"], &["`true`"]),
     ("type-mismatch/automation-by-number", "type-mismatch", 5, 15, "confidence", &["`confidence`", "enum", "level"], &[]),
     ("type-mismatch/let-of-wrong-type", "type-mismatch", 8, 27, "vip_queue_name", &["`repeat_contacts`", "`vip_queue_name`"], &["number"]),
     ("out-of-range/percent-as-number", "out-of-range", 6, 21, "60", &["`60` is outside the range of `confidence` (0..1)"], &["did you mean `60%`?"]),
     ("out-of-range/through-let", "out-of-range", 8, 21, "low_confidence", &["`60`", "`low_confidence`", "`confidence`"], &["`60%`"]),
     ("out-of-range/let-fine-elsewhere", "out-of-range", 15, 21, "threshold", &["`30`", "`threshold`", "`confidence`"], &["`30%`"]),
-    ("out-of-range/negative-count", "out-of-range", 6, 26, "-1", &["`-1`", "`repeat_contacts`"], &["0"]),
+    ("out-of-range/negative-count", "out-of-range", 6, 26, "-1", &["`-1`", "`repeat_contacts`"], &["use a value of at least 0"]),
     ("out-of-range/example-fact", "out-of-range", 10, 16, "30", &["`30`", "`confidence`"], &["`30%`"]),
     ("unknown-queue/typo", "unknown-queue", 13, 14, "", &["unknown queue `billing-priorty`"], &["did you mean `billing-priority`?"]),
     ("unknown-queue/undeclared", "unknown-queue", 7, 14, "", &["unknown queue `retention`"], &["queue \"retention\""]),
-    ("unknown-queue/automation-entry", "unknown-queue", 6, 22, "", &["unknown queue `trust-and-safety`"], &["queue \"trust-and-safety\""]),
+    ("unknown-queue/automation-entry", "unknown-queue", 6, 22, "", &["unknown queue `trust-and-safety`"], &["did you mean `trust-safety`?"]),
     ("unknown-queue/example-expect", "unknown-queue", 11, 16, "", &["unknown queue `biling`"], &["did you mean `billing`?"]),
     ("duplicate/rule-name", "duplicate", 10, 6, "", &["rule `upset customer` is declared twice"], &["name of its own"]),
     ("duplicate/field", "duplicate", 2, 7, "confidence", &["field `confidence` is declared twice"], &["remove one"]),
@@ -781,12 +897,12 @@ const CASES: &[Case] = &[
     ("duplicate/let-named-like-field", "duplicate", 3, 5, "confidence", &["`confidence`", "field"], &["name of its own"]),
     ("duplicate/let-named-like-value", "duplicate", 3, 5, "vip", &["`vip`", "`value`"], &["another name"]),
     ("duplicate/let", "duplicate", 4, 5, "low_confidence", &["`low_confidence`", "twice"], &["remove one"]),
-    ("duplicate/second-policy", "duplicate", 2, 1, "", &["policy"], &["remove this `policy` line"]),
-    ("duplicate/second-automation", "duplicate", 11, 1, "", &["`automation`"], &["merge"]),
+    ("duplicate/second-policy", "duplicate", 2, 1, "policy \"acme-support-v2\"", &["policy"], &["remove this `policy` line"]),
+    ("duplicate/second-automation", "duplicate", 11, 1, "automation by category {", &["`automation`"], &["merge"]),
     ("duplicate/example-name", "duplicate", 13, 9, "", &["example `a refund` is declared twice"], &["name of its own"]),
     ("bad-regex/unclosed-group", "bad-regex", 6, 24, "", &["`(?i)(cancel|lawyer|chargeback`", "unclosed group"], &["Rust regex"]),
-    ("bad-regex/lookahead", "bad-regex", 6, 24, "", &["`(?i)refund(?! policy)`", "look-around"], &["Rust regex"]),
-    ("bad-regex/backreference", "bad-regex", 6, 24, "", &["`(\\w+) \\1`", "backreferences"], &["Rust regex"]),
+    ("bad-regex/lookahead", "bad-regex", 6, 24, "", &["`(?i)refund(?! policy)`", "look-around"], &["Rust regex has no look-around"]),
+    ("bad-regex/backreference", "bad-regex", 6, 24, "", &["`(\\w+) \\1`", "backreferences"], &["no look-around or backreferences"]),
     ("bad-regex/unclosed-class", "bad-regex", 6, 24, "", &["`#[0-9{6}`", "unclosed character class"], &["Rust regex"]),
     ("missing-queue/route-in-rule", "missing-queue", 12, 8, "route", &["`route` needs a queue"], &["`route \"retention\"`"]),
     ("missing-queue/human-in-automation", "missing-queue", 7, 16, "human", &["`human` needs a queue"], &["`human \""]),
@@ -794,9 +910,9 @@ const CASES: &[Case] = &[
     ("too-complex/five-groups", "too-complex", 6, 8, "", &["`serious complaint`", "7776", "4096"], &["split"]),
     ("too-complex/not-of-ands", "too-complex", 33, 8, "", &["`nothing confirmed twice`", "8192", "4096"], &["split"]),
     ("unsatisfiable/swapped-bounds", "unsatisfiable", 6, 8, "confidence > 60% and confidence < 40%", &["`half-sure answers`", "never"], &["`confidence`"]),
-    ("unsatisfiable/above-range", "unsatisfiable", 6, 8, "confidence > 1", &["`overconfident`", "never"], &["`confidence`"]),
+    ("unsatisfiable/above-range", "unsatisfiable", 6, 8, "confidence > 1", &["`overconfident`", "never"], &["`confidence`", "this comparison"]),
     ("unsatisfiable/int-gap", "unsatisfiable", 6, 8, "repeat_contacts > 2 and repeat_contacts < 3", &["never"], &["`repeat_contacts`"]),
-    ("unsatisfiable/below-lowest-level", "unsatisfiable", 6, 8, "sentiment < hostile", &["`worse than hostile`", "never"], &["`sentiment`"]),
+    ("unsatisfiable/below-lowest-level", "unsatisfiable", 6, 8, "sentiment < hostile", &["`worse than hostile`", "never"], &["`sentiment`", "this comparison"]),
     ("unsatisfiable/levels-reversed", "unsatisfiable", 6, 8, "value >= enterprise and value <= pro", &["never"], &["`value`"]),
     ("unsatisfiable/missing-and-compared", "unsatisfiable", 6, 8, "confidence is missing and confidence < 40%", &["never"], &["`confidence`"]),
     ("unsatisfiable/two-values-at-once", "unsatisfiable", 6, 8, "category = refund and category = billing", &["never"], &["`category`"]),
@@ -820,7 +936,7 @@ const CASES: &[Case] = &[
     ("unused/queue-only-in-example", "unused", 4, 7, "", &["queue `refunds` is never used"], &["remove it"]),
     ("unused/field-only-in-example", "unused", 2, 7, "value", &["field `value` is never used"], &["remove it"]),
     ("uncovered-values/missing-refund", "uncovered-values", 6, 1, "automation by category {", &["`refund`", "`category`", "`answer`"], &["otherwise"]),
-    ("uncovered-values/level-values", "uncovered-values", 5, 1, "automation by value {", &["`business`", "`vip`", "`value`"], &["otherwise"]),
+    ("uncovered-values/level-values", "uncovered-values", 5, 1, "automation by value {", &["`business` and `vip`", "`value`"], &["otherwise"]),
 ];
 
 #[test]
@@ -874,29 +990,16 @@ fn messages_quote_the_users_words_and_point_at_them() {
     );
 }
 
-/// A span covers exactly what it names: a quoted string with both quotes,
-/// an operator without the space after it.
-#[test]
-#[ignore = "product bug: string spans stop before the closing quote; operator spans include the following space (src/syntax/mod.rs, Builder::span and atom)"]
-fn spans_cover_exactly_the_words() {
-    #[rustfmt::skip]
-    let cases: &[(&str, &str, &str)] = &[
-        ("type-mismatch/string-for-number", "type-mismatch", "\"high\""),
-        ("type-mismatch/order-on-enum", "type-mismatch", ">="),
-        ("type-mismatch/has-on-text", "type-mismatch", "has"),
-        ("type-mismatch/eq-on-set", "type-mismatch", "="),
-        ("unknown-queue/typo", "unknown-queue", "\"billing-priorty\""),
-        ("unknown-queue/undeclared", "unknown-queue", "\"retention\""),
-        ("duplicate/queue", "duplicate", "\"retention\""),
-        ("duplicate/rule-name", "duplicate", "\"upset customer\""),
-        ("bad-regex/unclosed-group", "bad-regex", "\"(?i)(cancel|lawyer|chargeback\""),
-        ("unused/queue", "unused", "\"kb-review\""),
-        ("duplicate/second-policy", "duplicate", "policy \"acme-support-v2\""),
-    ];
+/// For each (fixture, code, text): whether the first diagnostic of that
+/// code spans exactly that text; the mismatches.
+fn span_failures(cases: &[(&str, &str, &str)]) -> Vec<String> {
     let mut failures = Vec::new();
     for (fixture, code, want) in cases {
         let checked = check_fixture(&format!("{fixture}.handover"));
-        let d = with_code(&checked, code)[0];
+        let Some(d) = with_code(&checked, code).first().copied() else {
+            failures.push(format!("{fixture}: no `{code}`"));
+            continue;
+        };
         let got = checked.files[0].slice(d.span);
         if got != *want {
             failures.push(format!(
@@ -904,11 +1007,51 @@ fn spans_cover_exactly_the_words() {
             ));
         }
     }
+    failures
+}
+
+/// A span covers exactly what it names: a string with both quotes, an
+/// operator without the space after it.
+#[test]
+fn spans_cover_exactly_the_words() {
+    #[rustfmt::skip]
+    let cases: &[(&str, &str, &str)] = &[
+        ("type-mismatch/string-for-number", "type-mismatch", "\"high\""),
+        ("type-mismatch/order-on-enum", "type-mismatch", ">="),
+        ("type-mismatch/has-on-text", "type-mismatch", "has"),
+        ("type-mismatch/eq-on-set", "type-mismatch", "="),
+        ("duplicate/second-policy", "duplicate", "policy \"acme-support-v2\""),
+    ];
+    let failures = span_failures(cases);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Applying a diagnostic's fix gives a policy that parses and no longer
-/// has that diagnostic there.
+/// A quoted name (a queue, a rule or an example name, a pattern) is a
+/// string too: its span must end with the closing quote. Today it stops one
+/// character short, so the underline misses the quote, `end_column` is one
+/// less, and the unknown-queue quick fix leaves a stray `"` behind.
+#[test]
+#[ignore = "product bug: the span of a quoted name stops before its closing quote: syntax::Builder::string (src/syntax/mod.rs) takes Builder::span of the `string` pair, which ends at its inner body; only strings inside a larger pair were fixed"]
+fn quoted_names_span_both_quotes() {
+    #[rustfmt::skip]
+    let cases: &[(&str, &str, &str)] = &[
+        ("unknown-queue/typo", "unknown-queue", "\"billing-priorty\""),
+        ("unknown-queue/undeclared", "unknown-queue", "\"retention\""),
+        ("unknown-queue/automation-entry", "unknown-queue", "\"trust-and-safety\""),
+        ("unknown-queue/example-expect", "unknown-queue", "\"biling\""),
+        ("duplicate/queue", "duplicate", "\"retention\""),
+        ("duplicate/rule-name", "duplicate", "\"upset customer\""),
+        ("duplicate/example-name", "duplicate", "\"a refund\""),
+        ("bad-regex/unclosed-group", "bad-regex", "\"(?i)(cancel|lawyer|chargeback\""),
+        ("bad-regex/lookahead", "bad-regex", "\"(?i)refund(?! policy)\""),
+        ("unused/queue", "unused", "\"kb-review\""),
+    ];
+    let failures = span_failures(cases);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Applying a diagnostic's fix gives a policy that parses, no longer has
+/// that diagnostic there, and has no more errors than before.
 fn apply(text: &str, fix: &handover::diag::Fix) -> String {
     let mut edits = fix.edits.clone();
     edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
@@ -917,6 +1060,10 @@ fn apply(text: &str, fix: &handover::diag::Fix) -> String {
         out.replace_range(e.span.start..e.span.end, &e.text);
     }
     out
+}
+
+fn error_count(checked: &Checked) -> usize {
+    checked.diagnostics.iter().filter(|d| d.is_error()).count()
 }
 
 fn fix_failures() -> (usize, Vec<String>) {
@@ -952,6 +1099,13 @@ fn fix_failures() -> (usize, Vec<String>) {
                         "{folder}/{name}: the fix {:?} does not remove `{}`",
                         fix.title, d.message
                     ));
+                } else if error_count(&after) > error_count(&checked) {
+                    failures.push(format!(
+                        "{folder}/{name}: the fix {:?} for `{}` makes a new error:\n{}",
+                        fix.title,
+                        d.message,
+                        summary(&after)
+                    ));
                 }
             }
         }
@@ -962,7 +1116,8 @@ fn fix_failures() -> (usize, Vec<String>) {
 /// Fixes known to break the policy (see the ignored `quick_fixes_apply_cleanly`):
 /// (fixture, the fix's title).
 const KNOWN_BROKEN_FIXES: &[(&str, &str)] = &[
-    // replaces `"billing-priorty` (the span stops before the closing quote)
+    // replace `"billing-priorty` (the span stops before the closing quote),
+    // which leaves `"billing-priority""`: an unterminated string
     (
         "unknown-queue/typo.handover",
         "change to `\"billing-priority\"`",
@@ -971,27 +1126,19 @@ const KNOWN_BROKEN_FIXES: &[(&str, &str)] = &[
         "unknown-queue/example-expect.handover",
         "change to `\"billing\"`",
     ),
-    // inserted after the last entry's span, which ends inside its queue string
     (
-        "uncovered-values/level-values.handover",
-        "add the missing entries",
+        "unknown-queue/automation-entry.handover",
+        "change to `\"trust-safety\"`",
+    ),
+    // delete a declaration that an example still names: the example then
+    // has an `unknown-field` / `unknown-queue` error
+    (
+        "unused/field-only-in-example.handover",
+        "remove the unused field",
     ),
     (
-        "uncovered-values/level-values.handover",
-        "add `otherwise => answer`",
-    ),
-    (
-        "uncovered-values/missing-refund.handover",
-        "add the missing entries",
-    ),
-    (
-        "uncovered-values/missing-refund.handover",
-        "add `otherwise => answer`",
-    ),
-    // removes `refund` but keeps its comma: `{ refund, billing, , other }`
-    (
-        "duplicate/value-in-field.handover",
-        "remove the repeated value",
+        "unused/queue-only-in-example.handover",
+        "remove the unused queue",
     ),
 ];
 
@@ -1011,10 +1158,43 @@ fn quick_fixes_apply_cleanly_except_known_bugs() {
 }
 
 #[test]
-#[ignore = "product bug: quick fixes that break the policy: unknown-queue `did you mean` (span without the closing quote), uncovered-values (inserts inside the last entry's string), duplicate value (leaves `, ,`)"]
+#[ignore = "product bug: quick fixes that break the policy: unknown-queue `did you mean` leaves a stray `\"` (the quoted name's span lacks its closing quote, src/syntax/mod.rs Builder::string); `remove the unused field/queue` deletes a declaration an example still names (src/check/rules.rs, the unused check)"]
 fn quick_fixes_apply_cleanly() {
     let (_, failures) = fix_failures();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The quick fixes fixed in the product: each gives exactly this policy.
+#[test]
+fn quick_fixes_give_the_expected_text() {
+    #[rustfmt::skip]
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // the repeated value goes with the comma before it
+        ("duplicate/value-in-field", "remove the repeated value",
+         "field category: enum { refund, billing, refund, other }", "field category: enum { refund, billing, other }"),
+        // the missing entries go after the last entry, inside the block
+        ("uncovered-values/level-values", "add the missing entries",
+         "  enterprise => draft \"account-team\"\n}", "  enterprise => draft \"account-team\"\n  business, vip => answer\n}"),
+        ("uncovered-values/missing-refund", "add `otherwise => answer`",
+         "\n}", "\n  otherwise => answer\n}"),
+    ];
+    for (fixture, title, before, after) in cases {
+        let checked = check_fixture(&format!("{fixture}.handover"));
+        let text = &checked.files[0].text;
+        let fix = checked
+            .diagnostics
+            .iter()
+            .flat_map(|d| d.fixes.iter())
+            .find(|f| f.title == *title)
+            .unwrap_or_else(|| panic!("{fixture}: no fix {title:?}"));
+        assert!(text.contains(before), "{fixture}: the fixture changed");
+        let fixed = apply(text, fix);
+        assert_eq!(
+            fixed,
+            text.replacen(before, after, 1),
+            "{fixture}: {title:?}"
+        );
+    }
 }
 
 /// One root cause, one message: no fixture reports two diagnostics of the
@@ -1073,11 +1253,10 @@ fn example_facts_demonstrate_the_finding() {
                 continue;
             }
         };
-        for d in policy
-            .diagnostics()
-            .iter()
-            .filter(|d| d.code.as_str() == folder)
-        {
+        // the warnings as `check` reports them (a loaded policy need not
+        // run the analysis); the decisions from the compiled policy
+        let checked = check_path(&path);
+        for d in with_code(&checked, &folder) {
             seen += 1;
             let Some(example) = &d.example else {
                 failures.push(format!(
@@ -1184,34 +1363,54 @@ fn errors_stop_only_the_table_warnings() {
 
 // ---- help that is wrong or weaker than documented ------------------------------------------
 
-/// When the winner has a stricter action (another rule or the baseline),
-/// raising the shadowed rule's priority or moving it changes nothing: only
-/// a stricter action (or narrowing the other rule) helps.
+/// The help fits why the rule never decides. When the winner has a
+/// stricter action (another rule or the baseline), raising the shadowed
+/// rule's priority or moving it changes nothing: only a stricter action (or
+/// narrowing the other) helps. When a higher priority wins, moving the rule
+/// does not help; when an earlier rule wins, moving it does.
 #[test]
-#[ignore = "product bug: shadowed-rule help always says `raise its priority ... move it above`, which cannot help when a stricter action wins"]
 fn shadowed_rule_help_fits_the_reason() {
-    for fixture in [
-        "shadowed-rule/stricter-rule",
-        "shadowed-rule/stricter-baseline",
-    ] {
-        let checked = check_fixture(&format!("{fixture}.handover"));
+    let help = |fixture: &str| {
+        let checked = check_fixture(&format!("shadowed-rule/{fixture}.handover"));
         let d = with_code(&checked, "shadowed-rule")[0];
-        let help = d.help.clone().unwrap_or_default();
-        assert!(!help.contains("raise its priority"), "{fixture}: {help}");
-        assert!(!help.contains("move it above"), "{fixture}: {help}");
+        d.help.clone().unwrap_or_default()
+    };
+    for fixture in ["stricter-rule", "stricter-baseline"] {
+        let h = help(fixture);
+        assert!(!h.contains("priority"), "{fixture}: {h}");
+        assert!(!h.contains("move it above"), "{fixture}: {h}");
+        assert!(h.contains("action"), "{fixture}: {h}");
     }
+    let h = help("higher-priority-covers");
+    assert!(h.contains("raise this rule's priority"), "{h}");
+    assert!(!h.contains("move it above"), "{h}");
+    let h = help("same-action-earlier");
+    assert!(h.contains("move it above"), "{h}");
+}
+
+/// When the automation baseline wins, there is no "stricter rule" to
+/// narrow: the help should name the automation entry.
+#[test]
+#[ignore = "product bug: shadowed by the automation baseline, the help says `narrow the stricter rule` (analyze::shadow_help, src/analyze/mod.rs, does not tell the baseline from a rule)"]
+fn shadowed_by_the_baseline_help_names_the_automation_entry() {
+    let checked = check_fixture("shadowed-rule/stricter-baseline.handover");
+    let d = with_code(&checked, "shadowed-rule")[0];
+    let help = d.help.clone().unwrap_or_default();
+    assert!(!help.contains("stricter rule"), "{help}");
+    assert!(help.contains("automation"), "{help}");
 }
 
 #[test]
-#[ignore = "product bug: `leaves `business` or `vip``: the values left out are listed with `or` (diag::list_words) where they all are meant"]
 fn uncovered_values_lists_every_value_with_and() {
     let checked = check_fixture("uncovered-values/level-values.handover");
     let d = with_code(&checked, "uncovered-values")[0];
-    assert!(d.message.contains("`business` and `vip`"), "{}", d.message);
+    assert_eq!(
+        d.message,
+        "the automation block leaves `business` and `vip` of `value` to the `answer` fallback"
+    );
 }
 
 #[test]
-#[ignore = "product bug: the help suggests `category`, a field this policy does not declare"]
 fn automation_by_number_help_names_no_undeclared_field() {
     let checked = check_fixture("type-mismatch/automation-by-number.handover");
     let d = with_code(&checked, "type-mismatch")[0];
@@ -1220,10 +1419,32 @@ fn automation_by_number_help_names_no_undeclared_field() {
     assert!(help.contains("enum") || help.contains("rule"), "{help}");
 }
 
+/// A queue nobody declared: the help offers to declare it, without an
+/// invented SLA, or to use a declared queue.
+#[test]
+fn unknown_queue_help_invents_nothing() {
+    let checked = check_fixture("unknown-queue/undeclared.handover");
+    let d = with_code(&checked, "unknown-queue")[0];
+    let help = d.help.clone().unwrap_or_default();
+    assert!(help.contains("`queue \"retention\"`"), "{help}");
+    assert!(!help.contains("sla"), "{help}");
+    assert!(help.contains("`billing`"), "{help}");
+}
+
+/// With one declared queue, "or use one of `billing`" reads wrong.
+#[test]
+#[ignore = "product bug: with a single declared queue the help says `or use one of `billing`` (check::Checker::check_queue, src/check/mod.rs, always writes `one of`)"]
+fn unknown_queue_help_with_one_queue_reads_well() {
+    let checked = check_fixture("unknown-queue/undeclared.handover");
+    let d = with_code(&checked, "unknown-queue")[0];
+    let help = d.help.clone().unwrap_or_default();
+    assert!(!help.contains("one of `billing`"), "{help}");
+}
+
 /// docs/diagnostics/*.md promise help that names the user's own words;
 /// the product gives generic help.
 #[test]
-#[ignore = "product/docs mismatch: unsatisfiable, mixed-and-or, duplicate and type-mismatch help is generic, not as documented"]
+#[ignore = "product/docs mismatch (not fixed): the unsatisfiable, mixed-and-or, duplicate and type-mismatch help is generic; docs/diagnostics/*.md show help that quotes the contradicting tests, the parenthesized reading, the first declaration's line and the values to list"]
 fn help_is_as_specific_as_documented() {
     #[rustfmt::skip]
     let cases: &[(&str, &str, &str)] = &[

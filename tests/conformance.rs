@@ -11,7 +11,11 @@ fn public_conformance_cases_agree() {
     let checker = root.join("../shared/conformance/check.py");
     if !checker.exists() {
         // the cases live beside the repository; CI always has them
-        assert!(std::env::var_os("CI").is_none(), "{} is missing", checker.display());
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing",
+            checker.display()
+        );
         eprintln!("skipped: {} not found", checker.display());
         return;
     }
@@ -22,7 +26,11 @@ fn public_conformance_cases_agree() {
         .expect("python3 runs the conformance checker");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout.lines().last().unwrap_or_default().to_string();
-    assert!(out.status.success(), "conformance failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "conformance failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (agree, total) = last
         .trim_start_matches("conformance: ")
         .trim_end_matches(" agree")

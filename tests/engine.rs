@@ -3,7 +3,7 @@
 //! interpretation of the syntax tree, on random policies and random facts.
 //! `HANDOVER_CASES=1000000 cargo test --release --test engine` runs more.
 
-use handover::syntax::ast::{Cond, CmpOp, LitKind, Literal, StmtKind, Test};
+use handover::syntax::ast::{CmpOp, Cond, LitKind, Literal, StmtKind, Test};
 use handover::Policy;
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -32,16 +32,28 @@ ticket requires question
 
 fn atom() -> impl Strategy<Value = String> {
     prop_oneof![
-        (0..4usize, any::<bool>()).prop_map(|(v, ne)| format!("category {} {}", if ne { "!=" } else { "=" }, CATS[v])),
+        (0..4usize, any::<bool>()).prop_map(|(v, ne)| format!(
+            "category {} {}",
+            if ne { "!=" } else { "=" },
+            CATS[v]
+        )),
         (0..6usize, 0..4usize).prop_map(|(op, v)| format!("value {} {}", OPS[op], LEVELS[v])),
-        (0..6usize, 0..=10u32).prop_map(|(op, v)| format!("confidence {} {}", OPS[op], f64::from(v) / 10.0)),
+        (0..6usize, 0..=10u32).prop_map(|(op, v)| format!(
+            "confidence {} {}",
+            OPS[op],
+            f64::from(v) / 10.0
+        )),
         (0..6usize).prop_map(|op| format!("confidence {} sure", OPS[op])),
         (0..6usize, 0..=4u32).prop_map(|(op, v)| format!("count {} {}", OPS[op], v)),
         Just("churn".to_string()),
         any::<bool>().prop_map(|b| format!("churn = {b}")),
         (prop::collection::vec(0..4usize, 1..3), any::<bool>()).prop_map(|(vs, not)| {
             let names: Vec<&str> = vs.iter().map(|i| CATS[*i]).collect();
-            format!("category {}in {{ {} }}", if not { "not " } else { "" }, names.join(", "))
+            format!(
+                "category {}in {{ {} }}",
+                if not { "not " } else { "" },
+                names.join(", ")
+            )
         }),
         (prop::collection::vec(0..4usize, 1..3)).prop_map(|vs| {
             let names: Vec<&str> = vs.iter().map(|i| LEVELS[*i]).collect();
@@ -50,11 +62,29 @@ fn atom() -> impl Strategy<Value = String> {
         (0..3usize).prop_map(|v| format!("risk has {}", RISKS[v])),
         (prop::collection::vec(0..3usize, 1..3), any::<bool>()).prop_map(|(vs, all)| {
             let names: Vec<&str> = vs.iter().map(|i| RISKS[*i]).collect();
-            format!("risk has {} {{ {} }}", if all { "all" } else { "any" }, names.join(", "))
+            format!(
+                "risk has {} {{ {} }}",
+                if all { "all" } else { "any" },
+                names.join(", ")
+            )
         }),
-        (0..4usize).prop_map(|i| ["message contains \"ab\"", "message matches \"^ab\"", "message = \"ab\"", "message matches \"(?i)cancel|refund\""][i].to_string()),
+        (0..4usize).prop_map(|i| [
+            "message contains \"ab\"",
+            "message matches \"^ab\"",
+            "message = \"ab\"",
+            "message matches \"(?i)cancel|refund\""
+        ][i]
+            .to_string()),
         (0..7usize, any::<bool>()).prop_map(|(f, m)| {
-            let field = ["category", "value", "confidence", "count", "churn", "risk", "message"][f];
+            let field = [
+                "category",
+                "value",
+                "confidence",
+                "count",
+                "churn",
+                "risk",
+                "message",
+            ][f];
             format!("{field} is {}", if m { "missing" } else { "present" })
         }),
     ]
@@ -63,34 +93,47 @@ fn atom() -> impl Strategy<Value = String> {
 fn cond() -> impl Strategy<Value = String> {
     atom().prop_recursive(3, 16, 3, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 2..4).prop_map(|v| format!("({})", v.join(" and "))),
-            prop::collection::vec(inner.clone(), 2..4).prop_map(|v| format!("({})", v.join(" or "))),
+            prop::collection::vec(inner.clone(), 2..4)
+                .prop_map(|v| format!("({})", v.join(" and "))),
+            prop::collection::vec(inner.clone(), 2..4)
+                .prop_map(|v| format!("({})", v.join(" or "))),
             inner.prop_map(|c| format!("not {c}")),
         ]
     })
 }
 
 fn rule() -> impl Strategy<Value = String> {
-    (cond(), 0..4usize, 0..4usize, 0..5usize, 0..3usize, any::<bool>()).prop_map(|(c, act, q, pri, tag, attach)| {
-        let queue = QUEUES.get(q).map(|q| format!(" \"{q}\"")).unwrap_or_default();
-        let action = match act {
-            0 => "answer".to_string(),
-            1 => format!("draft{queue}"),
-            2 => format!("route \"{}\"", QUEUES[q % 3]),
-            _ => format!("human \"{}\"", QUEUES[q % 3]),
-        };
-        let mut s = format!("when {c} then {action}");
-        if let Some(p) = ["low", "normal", "high", "urgent"].get(pri) {
-            s.push_str(&format!(" priority {p}"));
-        }
-        if tag > 0 {
-            s.push_str(&format!(" tag \"t{tag}\""));
-        }
-        if attach {
-            s.push_str(" attach summary, message");
-        }
-        s
-    })
+    (
+        cond(),
+        0..4usize,
+        0..4usize,
+        0..5usize,
+        0..3usize,
+        any::<bool>(),
+    )
+        .prop_map(|(c, act, q, pri, tag, attach)| {
+            let queue = QUEUES
+                .get(q)
+                .map(|q| format!(" \"{q}\""))
+                .unwrap_or_default();
+            let action = match act {
+                0 => "answer".to_string(),
+                1 => format!("draft{queue}"),
+                2 => format!("route \"{}\"", QUEUES[q % 3]),
+                _ => format!("human \"{}\"", QUEUES[q % 3]),
+            };
+            let mut s = format!("when {c} then {action}");
+            if let Some(p) = ["low", "normal", "high", "urgent"].get(pri) {
+                s.push_str(&format!(" priority {p}"));
+            }
+            if tag > 0 {
+                s.push_str(&format!(" tag \"t{tag}\""));
+            }
+            if attach {
+                s.push_str(" attach summary, message");
+            }
+            s
+        })
 }
 
 fn policy_text() -> impl Strategy<Value = String> {
@@ -113,7 +156,12 @@ fn facts() -> impl Strategy<Value = Value> {
     (
         prop::option::of(0..4usize),
         prop::option::of(0..4usize),
-        prop::option::of(prop_oneof![(0..=20u32).prop_map(|v| f64::from(v) / 20.0), Just(0.55), Just(0.549), Just(0.551)]),
+        prop::option::of(prop_oneof![
+            (0..=20u32).prop_map(|v| f64::from(v) / 20.0),
+            Just(0.55),
+            Just(0.549),
+            Just(0.551)
+        ]),
         prop::option::of(0..6u32),
         prop::option::of(any::<bool>()),
         prop::option::of(prop::collection::vec(0..3usize, 0..3)),
@@ -137,7 +185,10 @@ fn facts() -> impl Strategy<Value = Value> {
                 m.insert("churn".into(), json!(b));
             }
             if let Some(r) = risk {
-                m.insert("risk".into(), json!(r.iter().map(|i| RISKS[*i]).collect::<Vec<_>>()));
+                m.insert(
+                    "risk".into(),
+                    json!(r.iter().map(|i| RISKS[*i]).collect::<Vec<_>>()),
+                );
             }
             if let Some(t) = msg {
                 m.insert("message".into(), json!(TEXTS[t]));
@@ -204,19 +255,46 @@ fn holds(c: &Cond, facts: &Value) -> bool {
                 },
                 Test::In(ls) => ls.iter().any(|l| v.as_str() == Some(lit_name(l).as_str())),
                 Test::NotIn(ls) => !ls.iter().any(|l| v.as_str() == Some(lit_name(l).as_str())),
-                Test::Has(l) => v.as_array().is_some_and(|a| a.iter().any(|x| x.as_str() == Some(lit_name(l).as_str()))),
-                Test::HasAny(ls) => ls.iter().any(|l| v.as_array().is_some_and(|a| a.iter().any(|x| x.as_str() == Some(lit_name(l).as_str())))),
-                Test::HasAll(ls) => ls.iter().all(|l| v.as_array().is_some_and(|a| a.iter().any(|x| x.as_str() == Some(lit_name(l).as_str())))),
-                Test::Matches(s) => regex::Regex::new(&s.value).is_ok_and(|r| r.is_match(v.as_str().unwrap_or(""))),
-                Test::Contains(s) => v.as_str().unwrap_or("").to_lowercase().contains(&s.value.to_lowercase()),
+                Test::Has(l) => v
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(lit_name(l).as_str()))),
+                Test::HasAny(ls) => ls.iter().any(|l| {
+                    v.as_array()
+                        .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(lit_name(l).as_str())))
+                }),
+                Test::HasAll(ls) => ls.iter().all(|l| {
+                    v.as_array()
+                        .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(lit_name(l).as_str())))
+                }),
+                Test::Matches(s) => {
+                    regex::Regex::new(&s.value).is_ok_and(|r| r.is_match(v.as_str().unwrap_or("")))
+                }
+                Test::Contains(s) => v
+                    .as_str()
+                    .unwrap_or("")
+                    .to_lowercase()
+                    .contains(&s.value.to_lowercase()),
             }
         }
     }
 }
 
 fn strictness(a: &str) -> usize {
-    ["answer", "draft", "route", "human"].iter().position(|x| *x == a).unwrap_or(0)
+    ["answer", "draft", "route", "human"]
+        .iter()
+        .position(|x| *x == a)
+        .unwrap_or(0)
 }
+
+/// A matched rule: name, action, queue, priority rank, tags, attach items.
+type Hit = (
+    String,
+    String,
+    Option<String>,
+    usize,
+    Vec<String>,
+    Vec<String>,
+);
 
 /// SPEC 2.4, step by step, over the syntax tree.
 fn interpret(text: &str, facts: &Value) -> Value {
@@ -224,7 +302,7 @@ fn interpret(text: &str, facts: &Value) -> Value {
     let src = handover::span::SourceFile::new("p.handover", text);
     let mut baseline = ("answer".to_string(), None::<String>);
     let mut read: Vec<String> = Vec::new();
-    let mut matched: Vec<(String, String, Option<String>, usize, Vec<String>, Vec<String>)> = Vec::new();
+    let mut matched: Vec<Hit> = Vec::new();
     for s in &ast.stmts {
         match &s.kind {
             StmtKind::Automation { field, entries } => {
@@ -233,7 +311,10 @@ fn interpret(text: &str, facts: &Value) -> Value {
                 let mut chosen = None;
                 let mut otherwise = None;
                 for e in entries {
-                    let a = (e.action.kind.as_str().to_string(), e.action.queue.as_ref().map(|q| q.value.clone()));
+                    let a = (
+                        e.action.kind.as_str().to_string(),
+                        e.action.queue.as_ref().map(|q| q.value.clone()),
+                    );
                     if e.otherwise {
                         otherwise = Some(a);
                     } else if e.values.iter().any(|v| Some(v.name.as_str()) == fv) {
@@ -249,21 +330,38 @@ fn interpret(text: &str, facts: &Value) -> Value {
                     read.push(a.field.name.clone());
                 }
                 if holds(&r.cond, facts) {
-                    let name = r.name.as_ref().map_or_else(|| format!("line {}", src.line_col(r.when_span.start).0), |n| n.value.clone());
+                    let name = r.name.as_ref().map_or_else(
+                        || format!("line {}", src.line_col(r.when_span.start).0),
+                        |n| n.value.clone(),
+                    );
                     let mut pri = 1;
                     let mut tags = Vec::new();
                     let mut attach = Vec::new();
                     for m in &r.modifiers {
                         match m {
                             handover::syntax::ast::Modifier::Priority(p, _) => {
-                                pri = ["low", "normal", "high", "urgent"].iter().position(|x| *x == p.name).unwrap_or(1)
+                                pri = ["low", "normal", "high", "urgent"]
+                                    .iter()
+                                    .position(|x| *x == p.name)
+                                    .unwrap_or(1)
                             }
-                            handover::syntax::ast::Modifier::Tag(t, _) => tags.push(t.value.clone()),
-                            handover::syntax::ast::Modifier::Attach(items, _) => attach.extend(items.iter().map(|i| i.name.clone())),
+                            handover::syntax::ast::Modifier::Tag(t, _) => {
+                                tags.push(t.value.clone())
+                            }
+                            handover::syntax::ast::Modifier::Attach(items, _) => {
+                                attach.extend(items.iter().map(|i| i.name.clone()))
+                            }
                             handover::syntax::ast::Modifier::Note(..) => {}
                         }
                     }
-                    matched.push((name, r.action.kind.as_str().to_string(), r.action.queue.as_ref().map(|q| q.value.clone()), pri, tags, attach));
+                    matched.push((
+                        name,
+                        r.action.kind.as_str().to_string(),
+                        r.action.queue.as_ref().map(|q| q.value.clone()),
+                        pri,
+                        tags,
+                        attach,
+                    ));
                 }
             }
             _ => {}
@@ -275,7 +373,7 @@ fn interpret(text: &str, facts: &Value) -> Value {
             action = m.1.clone();
         }
     }
-    let mut winner: Option<&(String, String, Option<String>, usize, Vec<String>, Vec<String>)> = None;
+    let mut winner: Option<&Hit> = None;
     for m in matched.iter().filter(|m| m.1 == action) {
         if winner.is_none_or(|w| m.3 > w.3) {
             winner = Some(m);
@@ -306,7 +404,15 @@ fn interpret(text: &str, facts: &Value) -> Value {
             }
         }
     }
-    let fields = ["category", "value", "confidence", "count", "churn", "risk", "message"];
+    let fields = [
+        "category",
+        "value",
+        "confidence",
+        "count",
+        "churn",
+        "risk",
+        "message",
+    ];
     let missing: Vec<&str> = fields
         .iter()
         .copied()
@@ -321,7 +427,10 @@ fn interpret(text: &str, facts: &Value) -> Value {
 }
 
 fn cases() -> u32 {
-    std::env::var("HANDOVER_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000)
+    std::env::var("HANDOVER_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000)
 }
 
 proptest! {
@@ -357,8 +466,14 @@ proptest! {
 
 fn strip_spans(text: &str) -> String {
     let (ast, _) = handover::syntax::parse(0, text);
-    let dbg = format!("{:?}", ast.stmts.iter().map(|s| &s.kind).collect::<Vec<_>>());
-    regex::Regex::new(r"Span \{ file: \d+, start: \d+, end: \d+ \}").unwrap().replace_all(&dbg, "Span").into_owned()
+    let dbg = format!(
+        "{:?}",
+        ast.stmts.iter().map(|s| &s.kind).collect::<Vec<_>>()
+    );
+    regex::Regex::new(r"Span \{ file: \d+, start: \d+, end: \d+ \}")
+        .unwrap()
+        .replace_all(&dbg, "Span")
+        .into_owned()
 }
 
 proptest! {
@@ -378,7 +493,11 @@ proptest! {
 fn decision_key(p: &Policy, f: &Value) -> (String, Option<String>, Option<String>) {
     let facts = p.facts(f).unwrap();
     let d = p.decide(&facts);
-    (d.action.as_str().to_string(), d.queue.map(str::to_string), d.priority.map(|x| x.as_str().to_string()))
+    (
+        d.action.as_str().to_string(),
+        d.queue.map(str::to_string),
+        d.priority.map(|x| x.as_str().to_string()),
+    )
 }
 
 proptest! {

@@ -35,20 +35,28 @@ fn kpis_match_the_hand_computation() {
     // Valid conversations: c1 c2 c3 c4 c5 c6 c10 (line 8 is blank).
     assert_eq!(r["conversations"], 7);
     assert_eq!(r["lines"], 10);
-    let lines: Vec<u64> = r["errors"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    let lines: Vec<u64> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
     assert_eq!(lines, vec![7, 9]);
     // escalated: c2 (human by baseline, no customer turn: turn 0), c3 (turn 1),
     // c4 (agent confidence then customer turn 2), c5 (no customer turn: 0),
     // c6 (message "agent" on turn 3). Expected booleans: c1 F, c2 T, c3 F,
     // c4 T, c6 T, c10 F; c5 has none.
     // TP c2 c4 c6 = 3, FP c3 = 1, FN 0, TN c1 c10 = 2
-    assert_eq!(r["confusion"], json!({"true_positive": 3, "false_positive": 1, "false_negative": 0, "true_negative": 2}));
+    assert_eq!(
+        r["confusion"],
+        json!({"true_positive": 3, "false_positive": 1, "false_negative": 0, "true_negative": 2})
+    );
     let k = &r["kpis"];
     assert_eq!(k["precision"], json!(0.75)); // 3 / 4
     assert_eq!(k["missed"], json!(0.0)); // 0 / 3
     assert_eq!(k["automation"], json!(2.0 / 7.0)); // c1, c10 answered
-    // tickets c2 c3 c4 c5 c6; complete: c2 (question), c5 (question from
-    // context), c6 (question + history); c3 has no context, c4's question is ""
+                                                   // tickets c2 c3 c4 c5 c6; complete: c2 (question), c5 (question from
+                                                   // context), c6 (question + history); c3 has no context, c4's question is ""
     assert_eq!(k["completeness"], json!(0.6));
     // expected queue named by escalations c2 (legal, right), c4 (legal, got
     // billing), c6 (billing, right)
@@ -57,8 +65,14 @@ fn kpis_match_the_hand_computation() {
     assert_eq!(k["resolution"], json!({"billing": 30.0, "legal": 30.0}));
     assert_eq!(k["gaps"], json!({"missing-knowledge": 3, "slow": 1}));
     assert_eq!(r["handoff_turns"], json!({"0": 2, "1": 1, "2": 1, "3": 1}));
-    assert_eq!(r["rule_stats"]["asks for human"], json!({"matched": 1, "won": 1}));
-    assert_eq!(r["rule_stats"]["long chat"], json!({"matched": 1, "won": 0}));
+    assert_eq!(
+        r["rule_stats"]["asks for human"],
+        json!({"matched": 1, "won": 1})
+    );
+    assert_eq!(
+        r["rule_stats"]["long chat"],
+        json!({"matched": 1, "won": 0})
+    );
     assert_eq!(r["rules_never_won"], json!(["long chat"]));
 }
 
@@ -67,8 +81,19 @@ fn empty_denominators_are_null() {
     let dir = tempdir();
     let convs = dir.join("c.jsonl");
     // one conversation, answered, without `expected`
-    std::fs::write(&convs, "{\"id\": 1, \"facts\": {\"category\": \"other\", \"confidence\": 0.9}}\n").unwrap();
-    let (code, out, err) = handover(&["simulate", &format!("{DIR}/policy.handover"), "--conversations", convs.to_str().unwrap(), "--format", "json"]);
+    std::fs::write(
+        &convs,
+        "{\"id\": 1, \"facts\": {\"category\": \"other\", \"confidence\": 0.9}}\n",
+    )
+    .unwrap();
+    let (code, out, err) = handover(&[
+        "simulate",
+        &format!("{DIR}/policy.handover"),
+        "--conversations",
+        convs.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let r: Value = serde_json::from_str(&out).unwrap();
     for kpi in ["precision", "missed", "completeness", "routing"] {
@@ -92,7 +117,10 @@ fn gates_fail_with_the_kpi_named() {
         "missed=0.5",
     ]);
     assert_eq!(code, 1);
-    assert!(err.contains("`precision` is 0.7500, under the required 0.9"), "{err}");
+    assert!(
+        err.contains("`precision` is 0.7500, under the required 0.9"),
+        "{err}"
+    );
     assert!(!err.contains("`missed`"), "{err}");
 }
 
@@ -102,8 +130,14 @@ fn baseline_shows_the_change() {
     let base = dir.join("base.json");
     std::fs::write(&base, r#"{"kpis": {"precision": 0.5, "missed": 0.1, "automation": null, "completeness": 0.6, "routing": 1.0}}"#).unwrap();
     let (_, out, _) = handover(&[
-        "simulate", &format!("{DIR}/policy.handover"), "--conversations", &format!("{DIR}/conversations.jsonl"),
-        "--format", "json", "--baseline", base.to_str().unwrap(),
+        "simulate",
+        &format!("{DIR}/policy.handover"),
+        "--conversations",
+        &format!("{DIR}/conversations.jsonl"),
+        "--format",
+        "json",
+        "--baseline",
+        base.to_str().unwrap(),
     ]);
     let r: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(r["baseline"]["kpis"]["precision"], json!(0.5));
@@ -114,8 +148,23 @@ fn baseline_shows_the_change() {
 #[test]
 fn parallel_and_sequential_runs_are_identical() {
     let policy = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/multidogo");
-    let convs = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/multidogo/conversations.jsonl");
-    let run = |jobs: &str| handover(&["simulate", policy, "--conversations", convs, "--format", "json", "--per-conversation", "--jobs", jobs]);
+    let convs = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/multidogo/conversations.jsonl"
+    );
+    let run = |jobs: &str| {
+        handover(&[
+            "simulate",
+            policy,
+            "--conversations",
+            convs,
+            "--format",
+            "json",
+            "--per-conversation",
+            "--jobs",
+            jobs,
+        ])
+    };
     let (c1, one, _) = run("1");
     let (c2, two, _) = run("2");
     assert_eq!(c1, c2);
@@ -124,7 +173,11 @@ fn parallel_and_sequential_runs_are_identical() {
 }
 
 fn tempdir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("handover-sim-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let d = std::env::temp_dir().join(format!(
+        "handover-sim-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     std::fs::create_dir_all(&d).unwrap();
     d
 }

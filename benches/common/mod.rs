@@ -6,7 +6,10 @@ pub struct Lcg(pub u64);
 
 impl Lcg {
     pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     pub fn below(&mut self, n: u64) -> u64 {
@@ -17,10 +20,25 @@ impl Lcg {
     }
 }
 
-pub const CATEGORIES: &[&str] = &["refund", "billing", "password_reset", "shipping", "outage", "legal", "other"];
+pub const CATEGORIES: &[&str] = &[
+    "refund",
+    "billing",
+    "password_reset",
+    "shipping",
+    "outage",
+    "legal",
+    "other",
+];
 pub const VALUES: &[&str] = &["free", "pro", "business", "enterprise", "vip"];
 pub const SENTIMENTS: &[&str] = &["hostile", "angry", "negative", "neutral", "positive"];
-pub const RISKS: &[&str] = &["legal", "financial", "security", "compliance", "account_access", "payment"];
+pub const RISKS: &[&str] = &[
+    "legal",
+    "financial",
+    "security",
+    "compliance",
+    "account_access",
+    "payment",
+];
 
 pub const HEADER: &str = r#"policy "generated"
 field value: level { free < pro < business < enterprise < vip }
@@ -54,7 +72,10 @@ pub fn policy(n: usize, seed: u64) -> String {
         let extra = match r.below(4) {
             0 => format!("risk has any {{ {}, {} }}", r.pick(RISKS), r.pick(RISKS)),
             1 => format!("repeat_contacts >= {}", 1 + r.below(5)),
-            2 => format!("(churn_signal or message contains \"{}\")", ["cancel", "refund", "lawyer"][r.below(3) as usize]),
+            2 => format!(
+                "(churn_signal or message contains \"{}\")",
+                ["cancel", "refund", "lawyer"][r.below(3) as usize]
+            ),
             _ => format!("confidence < {}", (r.below(90) + 10) as f64 / 100.0),
         };
         let cond = format!(
@@ -69,7 +90,10 @@ pub fn policy(n: usize, seed: u64) -> String {
             _ => format!("human \"q{}\"", r.below(4)),
         };
         let pri = ["low", "normal", "high", "urgent"][r.below(4) as usize];
-        s.push_str(&format!("rule \"r{i}\" when {cond} then {action} priority {pri} tag \"t{}\"\n", r.below(20)));
+        s.push_str(&format!(
+            "rule \"r{i}\" when {cond} then {action} priority {pri} tag \"t{}\"\n",
+            r.below(20)
+        ));
     }
     s
 }
@@ -89,12 +113,21 @@ pub fn policy_broad(n: usize, seed: u64) -> String {
                 4 => format!("risk has any {{ {}, {} }}", r.pick(RISKS), r.pick(RISKS)),
                 5 => format!("repeat_contacts >= {}", r.below(10)),
                 6 => "churn_signal".to_string(),
-                _ => format!("category in {{ {}, {} }}", r.pick(CATEGORIES), r.pick(CATEGORIES)),
+                _ => format!(
+                    "category in {{ {}, {} }}",
+                    r.pick(CATEGORIES),
+                    r.pick(CATEGORIES)
+                ),
             }
         };
         let cond = match r.below(3) {
             0 => format!("{} and {}", atom(&mut r), atom(&mut r)),
-            1 => format!("({} or {}) and {}", atom(&mut r), atom(&mut r), atom(&mut r)),
+            1 => format!(
+                "({} or {}) and {}",
+                atom(&mut r),
+                atom(&mut r),
+                atom(&mut r)
+            ),
             _ => format!("{} and {} and {}", atom(&mut r), atom(&mut r), atom(&mut r)),
         };
         let action = match r.below(4) {
@@ -103,7 +136,10 @@ pub fn policy_broad(n: usize, seed: u64) -> String {
             _ => format!("human \"q{}\"", r.below(4)),
         };
         let pri = ["low", "normal", "high", "urgent"][r.below(4) as usize];
-        s.push_str(&format!("rule \"r{i}\" when {cond} then {action} priority {pri} tag \"t{}\"\n", r.below(20)));
+        s.push_str(&format!(
+            "rule \"r{i}\" when {cond} then {action} priority {pri} tag \"t{}\"\n",
+            r.below(20)
+        ));
     }
     s
 }
@@ -121,7 +157,16 @@ pub fn facts_json(r: &mut Lcg) -> serde_json::Value {
     m.insert("risk".into(), risks.into());
     m.insert("repeat_contacts".into(), r.below(6).into());
     m.insert("churn_signal".into(), (r.below(5) == 0).into());
-    m.insert("message".into(), ["where is my parcel?", "I want a refund now", "cancel my account", "thanks!"][r.below(4) as usize].into());
+    m.insert(
+        "message".into(),
+        [
+            "where is my parcel?",
+            "I want a refund now",
+            "cancel my account",
+            "thanks!",
+        ][r.below(4) as usize]
+            .into(),
+    );
     serde_json::Value::Object(m)
 }
 

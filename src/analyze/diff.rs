@@ -21,7 +21,11 @@ pub enum Outcome {
 impl Outcome {
     pub fn describe(&self) -> String {
         match self {
-            Outcome::Decided { action, queue, priority } => {
+            Outcome::Decided {
+                action,
+                queue,
+                priority,
+            } => {
                 let mut s = action.as_str().to_string();
                 if let Some(q) = queue {
                     s.push_str(&format!(" \"{q}\""));
@@ -39,7 +43,9 @@ impl Outcome {
 
     fn rank(&self) -> Option<(ActionKind, Option<Priority>)> {
         match self {
-            Outcome::Decided { action, priority, .. } => Some((*action, *priority)),
+            Outcome::Decided {
+                action, priority, ..
+            } => Some((*action, *priority)),
             Outcome::NotAccepted => None,
         }
     }
@@ -81,6 +87,10 @@ pub struct DiffResult {
 
 const MAX_LEAVES: usize = 200_000;
 
+/// A region without one column, and its change: boxes with equal keys
+/// merge along that column.
+type GroupKey = (Vec<Vec<u64>>, Outcome, Outcome);
+
 struct Side {
     /// Per column and atom: whether this policy accepts the value.
     valid: Vec<Vec<bool>>,
@@ -104,10 +114,15 @@ fn side(space: &Space, policy: &Policy) -> Side {
         let labels = col
             .atoms
             .iter()
-            .map(|rep| match rep.as_str().and_then(|v| f.ty.values().iter().position(|x| x == v)) {
-                Some(i) => a.by_value.get(i).map(|x| x.describe()).unwrap_or_default(),
-                None if rep.is_null() => a.otherwise.describe(),
-                None => "?".to_string(),
+            .map(|rep| {
+                match rep
+                    .as_str()
+                    .and_then(|v| f.ty.values().iter().position(|x| x == v))
+                {
+                    Some(i) => a.by_value.get(i).map(|x| x.describe()).unwrap_or_default(),
+                    None if rep.is_null() => a.otherwise.describe(),
+                    None => "?".to_string(),
+                }
             })
             .collect();
         Some((ci, labels))
@@ -119,11 +134,18 @@ fn side(space: &Space, policy: &Policy) -> Side {
             let fi = model.field(&col.name);
             col.atoms
                 .iter()
-                .map(|rep| rep.is_null() || fi.is_none_or(|fi| super::space::typed(model, fi, rep).is_some()))
+                .map(|rep| {
+                    rep.is_null()
+                        || fi.is_none_or(|fi| super::space::typed(model, fi, rep).is_some())
+                })
                 .collect()
         })
         .collect();
-    Side { valid, regions, auto }
+    Side {
+        valid,
+        regions,
+        auto,
+    }
 }
 
 /// A column and the atoms to split it by, when the box is not uniform.
@@ -175,7 +197,13 @@ fn split_point(space: &Space, sides: &[Side], b: &Region) -> Option<(usize, Vec<
     // atoms valid in one policy and not the other must not share a box
     for (ci, col) in space.cols.iter().enumerate() {
         let Some(x) = b.get(ci) else { continue };
-        let valid = |s: &Side, a: usize| s.valid.get(ci).and_then(|v| v.get(a)).copied().unwrap_or(true);
+        let valid = |s: &Side, a: usize| {
+            s.valid
+                .get(ci)
+                .and_then(|v| v.get(a))
+                .copied()
+                .unwrap_or(true)
+        };
         let mut key_first: Option<Vec<bool>> = None;
         let mut same = vec![0u64; x.len()];
         let mut uniform = true;
@@ -252,12 +280,16 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
     while changed {
         changed = false;
         for k in 0..ncols {
-            let mut groups: std::collections::HashMap<(Vec<Vec<u64>>, Outcome, Outcome), Vec<u64>> =
+            let mut groups: std::collections::HashMap<GroupKey, Vec<u64>> =
                 std::collections::HashMap::new();
             let mut order = Vec::new();
             for (r, o, n) in found.drain(..) {
                 let mut key_cols = r.clone();
-                let col = if k < key_cols.len() { key_cols.remove(k) } else { Vec::new() };
+                let col = if k < key_cols.len() {
+                    key_cols.remove(k)
+                } else {
+                    Vec::new()
+                };
                 let key = (key_cols, o, n);
                 match groups.get_mut(&key) {
                     Some(acc) => {
@@ -316,7 +348,9 @@ pub fn describe_region(space: &Space, r: &Region) -> String {
             let mut spans: Vec<(f64, bool, f64, bool)> = Vec::new();
             let mut prev: Option<usize> = None;
             for a in &present {
-                let Some(Some(rg)) = col.ranges.get(*a) else { continue };
+                let Some(Some(rg)) = col.ranges.get(*a) else {
+                    continue;
+                };
                 match (spans.last_mut(), prev) {
                     (Some(last), Some(p)) if p + 1 == *a => {
                         last.2 = rg.2;
@@ -329,19 +363,25 @@ pub fn describe_region(space: &Space, r: &Region) -> String {
             let fmt = crate::check::interval::fmt_num;
             let s: Vec<String> = spans
                 .iter()
-                .map(|(lo, li, hi, hi_i)| match (lo.is_infinite(), hi.is_infinite()) {
-                    (true, true) => format!("{name} is present"),
-                    (true, false) => format!("{name} {} {}", if *hi_i { "<=" } else { "<" }, fmt(*hi)),
-                    (false, true) => format!("{name} {} {}", if *li { ">=" } else { ">" }, fmt(*lo)),
-                    (false, false) if lo == hi => format!("{name} = {}", fmt(*lo)),
-                    _ => format!(
-                        "{name} {} {} and {name} {} {}",
-                        if *li { ">=" } else { ">" },
-                        fmt(*lo),
-                        if *hi_i { "<=" } else { "<" },
-                        fmt(*hi)
-                    ),
-                })
+                .map(
+                    |(lo, li, hi, hi_i)| match (lo.is_infinite(), hi.is_infinite()) {
+                        (true, true) => format!("{name} is present"),
+                        (true, false) => {
+                            format!("{name} {} {}", if *hi_i { "<=" } else { "<" }, fmt(*hi))
+                        }
+                        (false, true) => {
+                            format!("{name} {} {}", if *li { ">=" } else { ">" }, fmt(*lo))
+                        }
+                        (false, false) if lo == hi => format!("{name} = {}", fmt(*lo)),
+                        _ => format!(
+                            "{name} {} {} and {name} {} {}",
+                            if *li { ">=" } else { ">" },
+                            fmt(*lo),
+                            if *hi_i { "<=" } else { "<" },
+                            fmt(*hi)
+                        ),
+                    },
+                )
                 .collect();
             if s.len() == 1 {
                 s.join("")
@@ -351,13 +391,22 @@ pub fn describe_region(space: &Space, r: &Region) -> String {
         } else if !col.text_preds.is_empty() {
             let mut clauses = Vec::new();
             for (k, p) in col.text_preds.iter().enumerate() {
-                let vals: Vec<bool> = present.iter().filter_map(|a| col.text_truth.get(*a).and_then(|t| t.get(k)).copied()).collect();
+                let vals: Vec<bool> = present
+                    .iter()
+                    .filter_map(|a| col.text_truth.get(*a).and_then(|t| t.get(k)).copied())
+                    .collect();
                 let all_true = vals.iter().all(|v| *v);
                 let all_false = vals.iter().all(|v| !*v);
                 let body = match p {
-                    crate::check::model::TextPred::Eq(s) => format!("{name} = {}", crate::syntax::quote(s)),
-                    crate::check::model::TextPred::Matches(s) => format!("{name} matches {}", crate::syntax::quote(s)),
-                    crate::check::model::TextPred::Contains(s) => format!("{name} contains {}", crate::syntax::quote(s)),
+                    crate::check::model::TextPred::Eq(s) => {
+                        format!("{name} = {}", crate::syntax::quote(s))
+                    }
+                    crate::check::model::TextPred::Matches(s) => {
+                        format!("{name} matches {}", crate::syntax::quote(s))
+                    }
+                    crate::check::model::TextPred::Contains(s) => {
+                        format!("{name} contains {}", crate::syntax::quote(s))
+                    }
                 };
                 if all_true {
                     clauses.push(body);
@@ -378,7 +427,11 @@ pub fn describe_region(space: &Space, r: &Region) -> String {
                     Json::String(s) => s.clone(),
                     Json::Array(items) => format!(
                         "{{{}}}",
-                        items.iter().filter_map(Json::as_str).collect::<Vec<_>>().join(", ")
+                        items
+                            .iter()
+                            .filter_map(Json::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                     other => other.to_string(),
                 })
@@ -387,7 +440,11 @@ pub fn describe_region(space: &Space, r: &Region) -> String {
                 if matches!(col.ty, crate::check::model::FieldType::Set(_)) {
                     format!("{name} = {}", names.join(""))
                 } else if col.ty == crate::check::model::FieldType::Bool {
-                    if names.first().is_some_and(|n| n == "true") { name.clone() } else { format!("not {name}") }
+                    if names.first().is_some_and(|n| n == "true") {
+                        name.clone()
+                    } else {
+                        format!("not {name}")
+                    }
                 } else {
                     format!("{name} = {}", names.join(""))
                 }

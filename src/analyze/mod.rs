@@ -4,7 +4,6 @@
 //! Every column's domain is split into finitely many atoms (see
 //! [`space`]), rows become boxes, and questions become box arithmetic.
 
-
 pub mod diff;
 pub mod space;
 
@@ -120,7 +119,10 @@ fn baseline_region(model: &Model, space: &Space, a: ActionKind) -> Region {
     };
     let mut b = vec![0u64; col.atoms.len().div_ceil(64)];
     for (ai, rep) in col.atoms.iter().enumerate() {
-        let base: &ActionM = match rep.as_str().and_then(|v| field.ty.values().iter().position(|x| x == v)) {
+        let base: &ActionM = match rep
+            .as_str()
+            .and_then(|v| field.ty.values().iter().position(|x| x == v))
+        {
             Some(i) => auto.by_value.get(i).unwrap_or(&auto.otherwise),
             None => &auto.otherwise,
         };
@@ -153,10 +155,20 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
     // unsatisfiable conditions and branches; always-true conditions
     for (ri, rule) in model.rules.iter().enumerate() {
         let exact = !layout.approximate.get(ri).copied().unwrap_or(true);
-        let regions = layout.rule_regions.get(ri).map_or(&[][..], |v| v.as_slice());
+        let regions = layout
+            .rule_regions
+            .get(ri)
+            .map_or(&[][..], |v| v.as_slice());
         if regions.is_empty() {
             unsat[ri] = true;
-            out.push(unsatisfiable(model, &layout, rule, rule.cond_span, &rule.cond, true));
+            out.push(unsatisfiable(
+                model,
+                &layout,
+                rule,
+                rule.cond_span,
+                &rule.cond,
+                true,
+            ));
             continue;
         }
         if rule.branches.len() > 1 {
@@ -172,7 +184,11 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
             }
         }
         if exact {
-            let rest = subtract_all(vec![layout.space.full()], &regions.iter().collect::<Vec<_>>(), LIMIT);
+            let rest = subtract_all(
+                vec![layout.space.full()],
+                &regions.iter().collect::<Vec<_>>(),
+                LIMIT,
+            );
             if rest.is_some_and(|r| r.is_empty()) {
                 out.push(
                     Diagnostic::new(
@@ -196,12 +212,18 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
         if unsat.get(ri).copied().unwrap_or(true) {
             continue;
         }
-        let Some(win) = layout.winning_region(ri) else { continue };
+        let Some(win) = layout.winning_region(ri) else {
+            continue;
+        };
         if !win.is_empty() {
             continue;
         }
         // it is beaten wherever it matches: by whom?
-        let mine: Vec<&Region> = layout.rule_regions.get(ri).map(|v| v.iter().collect()).unwrap_or_default();
+        let mine: Vec<&Region> = layout
+            .rule_regions
+            .get(ri)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
         // name the rules that take its place: one that does it alone if
         // there is one, else all that overlap it
         let mut alone = Vec::new();
@@ -210,14 +232,25 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
             if bi == ri || !layout.beats(bi, ri) {
                 continue;
             }
-            let theirs: Vec<&Region> = layout.rule_regions.get(bi).map(|v| v.iter().collect()).unwrap_or_default();
-            if !mine.iter().any(|m| theirs.iter().any(|rb| intersect(m, rb).is_some())) {
+            let theirs: Vec<&Region> = layout
+                .rule_regions
+                .get(bi)
+                .map(|v| v.iter().collect())
+                .unwrap_or_default();
+            if !mine
+                .iter()
+                .any(|m| theirs.iter().any(|rb| intersect(m, rb).is_some()))
+            {
                 continue;
             }
             overlapping.push(why_beats(model, b, rule));
             let start: Vec<Region> = mine
                 .iter()
-                .filter_map(|m| layout.baseline_ok(rule.action.kind).and_then(|ok| intersect(m, ok)))
+                .filter_map(|m| {
+                    layout
+                        .baseline_ok(rule.action.kind)
+                        .and_then(|ok| intersect(m, ok))
+                })
                 .collect();
             if subtract_all(start, &theirs, LIMIT).is_some_and(|r| r.is_empty()) {
                 alone.push(why_beats(model, b, rule));
@@ -225,11 +258,16 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
         }
         let ok_region: Vec<Region> = mine
             .iter()
-            .filter_map(|m| layout.baseline_ok(rule.action.kind).and_then(|ok| intersect(m, ok)))
+            .filter_map(|m| {
+                layout
+                    .baseline_ok(rule.action.kind)
+                    .and_then(|ok| intersect(m, ok))
+            })
             .collect();
-        let base_stricter = layout
-            .baseline_ok(rule.action.kind)
-            .is_some_and(|ok| mine.iter().any(|m| intersect(m, ok).is_none_or(|x| x != **m)));
+        let base_stricter = layout.baseline_ok(rule.action.kind).is_some_and(|ok| {
+            mine.iter()
+                .any(|m| intersect(m, ok).is_none_or(|x| x != **m))
+        });
         let takers: Vec<String> = if ok_region.is_empty() {
             vec!["the automation baseline (stricter)".to_string()]
         } else if let Some(a) = alone.into_iter().next() {
@@ -271,10 +309,14 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
             {
                 continue;
             }
-            if layout.approximate.get(ai).copied().unwrap_or(true) || layout.approximate.get(bi).copied().unwrap_or(true) {
+            if layout.approximate.get(ai).copied().unwrap_or(true)
+                || layout.approximate.get(bi).copied().unwrap_or(true)
+            {
                 continue;
             }
-            let Some(ok) = layout.baseline_ok(a.action.kind) else { continue };
+            let Some(ok) = layout.baseline_ok(a.action.kind) else {
+                continue;
+            };
             let mut both = Vec::new();
             for ra in layout.rule_regions.get(ai).into_iter().flatten() {
                 for rb in layout.rule_regions.get(bi).into_iter().flatten() {
@@ -293,13 +335,21 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
                 .filter(|(ci, c)| {
                     *ci != ai
                         && *ci != bi
-                        && (c.action.kind > a.action.kind || (c.action.kind == a.action.kind && c.priority > a.priority))
+                        && (c.action.kind > a.action.kind
+                            || (c.action.kind == a.action.kind && c.priority > a.priority))
                 })
                 .flat_map(|(ci, _)| layout.rule_regions.get(ci).into_iter().flatten())
                 .collect();
-            let Some(rest) = subtract_all(both, &stronger, LIMIT) else { continue };
+            let Some(rest) = subtract_all(both, &stronger, LIMIT) else {
+                continue;
+            };
             let Some(point) = rest.first() else { continue };
-            let q = |r: &RuleM| r.action.queue.as_ref().map_or("no queue".to_string(), |q| format!("\"{q}\""));
+            let q = |r: &RuleM| {
+                r.action
+                    .queue
+                    .as_ref()
+                    .map_or("no queue".to_string(), |q| format!("\"{q}\""))
+            };
             out.push(
                 Diagnostic::new(
                     Code::AmbiguousRoute,
@@ -335,7 +385,9 @@ fn shadow_help(takers: &[String]) -> String {
         ways.push("raise this rule's priority above the other's");
     }
     if earlier {
-        ways.push("move it above the rule with the same action and priority, or raise its priority");
+        ways.push(
+            "move it above the rule with the same action and priority, or raise its priority",
+        );
     }
     ways.push("or remove it if it is no longer needed");
     ways.join("; ")
@@ -345,7 +397,11 @@ fn join_takers(t: &[String]) -> String {
     match t.len() {
         0 => "another rule".into(),
         1 => t.first().cloned().unwrap_or_default(),
-        n => format!("{} or {}", t.get(..n - 1).unwrap_or(&[]).join(", "), t.get(n - 1).cloned().unwrap_or_default()),
+        n => format!(
+            "{} or {}",
+            t.get(..n - 1).unwrap_or(&[]).join(", "),
+            t.get(n - 1).cloned().unwrap_or_default()
+        ),
     }
 }
 
@@ -396,7 +452,8 @@ fn unsatisfiable(
     };
     let atoms = cond_atoms(cond);
     let help = if culprits.is_empty() {
-        "no facts satisfy it given the declared values and ranges: check the comparisons".to_string()
+        "no facts satisfy it given the declared values and ranges: check the comparisons"
+            .to_string()
     } else if atoms <= 1 {
         format!(
             "no value of {} can satisfy this comparison, given the declared values and range",

@@ -106,7 +106,9 @@ impl Space {
                 .iter()
                 .flat_map(|(m, t)| {
                     let fi = m.field(&name);
-                    t.rows.iter().filter_map(move |r| fi.and_then(|fi| r.cell(fi)))
+                    t.rows
+                        .iter()
+                        .filter_map(move |r| fi.and_then(|fi| r.cell(fi)))
                 })
                 .collect();
             let mut col = Column {
@@ -121,7 +123,8 @@ impl Space {
             match &ty {
                 FieldType::Enum(_) | FieldType::Level(_) => {
                     let mut values: Vec<String> = Vec::new();
-                    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+                    let mut seen: std::collections::HashSet<String> =
+                        std::collections::HashSet::new();
                     for (m, _) in policies {
                         if let Some(f) = m.field(&name).and_then(|i| m.fields.get(i)) {
                             for v in f.ty.values() {
@@ -141,7 +144,9 @@ impl Space {
                 }
                 FieldType::Number { .. } | FieldType::Int { .. } => {
                     let int = policies.iter().any(|(m, _)| {
-                        m.field(&name).and_then(|i| m.fields.get(i)).is_some_and(|f| is_int(&f.ty))
+                        m.field(&name)
+                            .and_then(|i| m.fields.get(i))
+                            .is_some_and(|f| is_int(&f.ty))
                     });
                     let mut bounds: Vec<f64> = Vec::new();
                     let mut lo_all = f64::INFINITY;
@@ -178,14 +183,34 @@ impl Space {
                         }
                     };
                     for i in 0..=bounds.len() {
-                        let lo = if i == 0 { None } else { bounds.get(i - 1).copied() };
+                        let lo = if i == 0 {
+                            None
+                        } else {
+                            bounds.get(i - 1).copied()
+                        };
                         let hi = bounds.get(i).copied();
                         let open = match (lo, hi) {
-                            (None, None) => Some((0.0, (f64::NEG_INFINITY, false, f64::INFINITY, false))),
-                            (None, Some(h)) => Some((if int { (h - 1.0).ceil().min(h - 1.0) } else { h - 1.0 }, (f64::NEG_INFINITY, false, h, false))),
-                            (Some(l), None) => Some((if int { l.floor() + 1.0 } else { l + 1.0 }, (l, false, f64::INFINITY, false))),
+                            (None, None) => {
+                                Some((0.0, (f64::NEG_INFINITY, false, f64::INFINITY, false)))
+                            }
+                            (None, Some(h)) => Some((
+                                if int {
+                                    (h - 1.0).ceil().min(h - 1.0)
+                                } else {
+                                    h - 1.0
+                                },
+                                (f64::NEG_INFINITY, false, h, false),
+                            )),
+                            (Some(l), None) => Some((
+                                if int { l.floor() + 1.0 } else { l + 1.0 },
+                                (l, false, f64::INFINITY, false),
+                            )),
                             (Some(l), Some(h)) => {
-                                let rep = if int { l.floor() + 1.0 } else { l + (h - l) / 2.0 };
+                                let rep = if int {
+                                    l.floor() + 1.0
+                                } else {
+                                    l + (h - l) / 2.0
+                                };
                                 (rep > l && rep < h).then_some((rep, (l, false, h, false)))
                             }
                         };
@@ -201,12 +226,19 @@ impl Space {
                     let mut mentioned: Vec<String> = Vec::new();
                     for (m, t) in policies {
                         let Some(fi) = m.field(&name) else { continue };
-                        let values = m.fields.get(fi).map(|f| f.ty.values().to_vec()).unwrap_or_default();
+                        let values = m
+                            .fields
+                            .get(fi)
+                            .map(|f| f.ty.values().to_vec())
+                            .unwrap_or_default();
                         for r in &t.rows {
-                            if let Some(Present::Set(cl)) = r.cell(fi).and_then(|c| c.present.as_ref()) {
+                            if let Some(Present::Set(cl)) =
+                                r.cell(fi).and_then(|c| c.present.as_ref())
+                            {
                                 for (p, _) in cl {
                                     let idx = match p {
-                                        crate::check::model::SetPred::HasAny(v) | crate::check::model::SetPred::HasAll(v) => v,
+                                        crate::check::model::SetPred::HasAny(v)
+                                        | crate::check::model::SetPred::HasAll(v) => v,
                                     };
                                     for i in idx {
                                         if let Some(n) = values.get(*i as usize) {
@@ -266,13 +298,16 @@ impl Space {
                             _ => None,
                         };
                         let realizable = match (eq_true.is_empty(), &witness) {
-                            (false, Some(w)) => preds.iter().zip(&truth).all(|(p, t)| p.holds(w) == *t),
+                            (false, Some(w)) => {
+                                preds.iter().zip(&truth).all(|(p, t)| p.holds(w) == *t)
+                            }
                             (false, None) => false,
                             // without an exact string, assume the combination
                             // can happen (regexes are not intersected)
-                            (true, _) => !preds.iter().zip(&truth).any(|(p, t)| {
-                                matches!(p, TextPred::Eq(_)) && *t
-                            }),
+                            (true, _) => !preds
+                                .iter()
+                                .zip(&truth)
+                                .any(|(p, t)| matches!(p, TextPred::Eq(_)) && *t),
                         };
                         if realizable {
                             // no string found for a combination: answers
@@ -280,7 +315,8 @@ impl Space {
                             if witness.is_none() {
                                 col.approximate = true;
                             }
-                            col.atoms.push(json!(witness.unwrap_or_else(|| "…".to_string())));
+                            col.atoms
+                                .push(json!(witness.unwrap_or_else(|| "…".to_string())));
                             col.text_truth.push(truth);
                             col.ranges.push(None);
                         }
@@ -314,12 +350,16 @@ impl Space {
         };
         let mut b = vec![0u64; col.atoms.len().div_ceil(64)];
         // enum and level values by name, without building facts per atom
-        let discrete: Option<std::collections::HashMap<&str, u32>> = match model.fields.get(fi).map(|f| &f.ty) {
-            Some(FieldType::Enum(v)) | Some(FieldType::Level(v)) => {
-                Some(v.iter().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect())
-            }
-            _ => None,
-        };
+        let discrete: Option<std::collections::HashMap<&str, u32>> =
+            match model.fields.get(fi).map(|f| &f.ty) {
+                Some(FieldType::Enum(v)) | Some(FieldType::Level(v)) => Some(
+                    v.iter()
+                        .enumerate()
+                        .map(|(i, n)| (n.as_str(), i as u32))
+                        .collect(),
+                ),
+                _ => None,
+            };
         for (ai, rep) in col.atoms.iter().enumerate() {
             let ok = if rep.is_null() {
                 cell.missing
@@ -353,7 +393,9 @@ impl Space {
     pub fn row_region(&self, model: &Model, cells: &[(usize, Cell)]) -> Region {
         let mut r = self.full();
         for (fi, cell) in cells {
-            let Some(name) = model.fields.get(*fi).map(|f| f.name.as_str()) else { continue };
+            let Some(name) = model.fields.get(*fi).map(|f| f.name.as_str()) else {
+                continue;
+            };
             let Some(ci) = self.col(name) else { continue };
             if let Some(slot) = r.get_mut(ci) {
                 *slot = self.cell_atoms(model, *fi, ci, cell);
@@ -408,7 +450,11 @@ fn witness_text(preds: &[TextPred], truth: &[bool]) -> Option<String> {
             TextPred::Eq(s) => parts.push(s.clone()),
         }
     }
-    let base = if parts.is_empty() { "hello".to_string() } else { parts.join(" ") };
+    let base = if parts.is_empty() {
+        "hello".to_string()
+    } else {
+        parts.join(" ")
+    };
     // an exact string may be excluded: pad it so it is no longer equal
     let candidates = [
         base.clone(),
@@ -433,16 +479,14 @@ fn regex_sample(pat: &str) -> String {
     let mut chars = first_alt.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => {
-                match chars.next() {
-                    Some('d') => out.push('1'),
-                    Some('b') | Some('B') => {}
-                    Some('s') => out.push(' '),
-                    Some('w') => out.push('a'),
-                    Some(x) => out.push(x),
-                    None => {}
-                }
-            }
+            '\\' => match chars.next() {
+                Some('d') => out.push('1'),
+                Some('b') | Some('B') => {}
+                Some('s') => out.push(' '),
+                Some('w') => out.push('a'),
+                Some(x) => out.push(x),
+                None => {}
+            },
             '(' | ')' | '^' | '$' | '?' | '*' | '+' => {}
             '[' => {
                 let mut first_in = None;
@@ -478,7 +522,9 @@ pub fn subtract(a: &Region, b: &Region) -> Vec<Region> {
     let mut out = Vec::new();
     let mut prefix = a.clone();
     for i in 0..a.len() {
-        let (Some(ai), Some(bi)) = (a.get(i), b.get(i)) else { continue };
+        let (Some(ai), Some(bi)) = (a.get(i), b.get(i)) else {
+            continue;
+        };
         let outside = minus(ai, bi);
         if !is_zero(&outside) {
             let mut piece = prefix.clone();
@@ -555,10 +601,18 @@ impl Space {
                                 .flatten()
                                 .filter_map(Json::as_str)
                                 .collect();
-                            let mut mine: Vec<&str> = items.iter().copied().filter(|i| mentioned.contains(i)).collect();
+                            let mut mine: Vec<&str> = items
+                                .iter()
+                                .copied()
+                                .filter(|i| mentioned.contains(i))
+                                .collect();
                             mine.sort_unstable();
                             mine.dedup();
-                            subset.len() == mine.len() && subset.iter().filter_map(Json::as_str).all(|s| mine.contains(&s))
+                            subset.len() == mine.len()
+                                && subset
+                                    .iter()
+                                    .filter_map(Json::as_str)
+                                    .all(|s| mine.contains(&s))
                         })
                     })
                 }

@@ -97,9 +97,10 @@ impl IntervalSet {
 
     pub fn is_all(&self) -> bool {
         self.parts.len() == 1
-            && self.parts.first().is_some_and(|p| {
-                p.lo.value == f64::NEG_INFINITY && p.hi.value == f64::INFINITY
-            })
+            && self
+                .parts
+                .first()
+                .is_some_and(|p| p.lo.value == f64::NEG_INFINITY && p.hi.value == f64::INFINITY)
     }
 
     pub fn contains(&self, x: f64) -> bool {
@@ -130,7 +131,12 @@ impl IntervalSet {
 
     pub fn union(&self, other: &IntervalSet) -> IntervalSet {
         let mut s = IntervalSet {
-            parts: self.parts.iter().chain(other.parts.iter()).copied().collect(),
+            parts: self
+                .parts
+                .iter()
+                .chain(other.parts.iter())
+                .copied()
+                .collect(),
         };
         s.normalize();
         s
@@ -140,9 +146,13 @@ impl IntervalSet {
         let mut parts = Vec::new();
         for a in &self.parts {
             for b in &other.parts {
-                let lo = if lo_cmp(&a.lo, &b.lo) == Ordering::Less { b.lo } else { a.lo };
-                let hi_a_smaller = a.hi.value < b.hi.value
-                    || (a.hi.value == b.hi.value && !a.hi.inclusive);
+                let lo = if lo_cmp(&a.lo, &b.lo) == Ordering::Less {
+                    b.lo
+                } else {
+                    a.lo
+                };
+                let hi_a_smaller =
+                    a.hi.value < b.hi.value || (a.hi.value == b.hi.value && !a.hi.inclusive);
                 let hi = if hi_a_smaller { a.hi } else { b.hi };
                 let iv = Interval { lo, hi };
                 if !iv.is_empty() {
@@ -255,9 +265,21 @@ impl IntervalSet {
         let pick = if lo.is_infinite() && hi.is_infinite() {
             0.0
         } else if lo.is_infinite() {
-            if integer || p.hi.inclusive { if p.hi.inclusive { hi } else { (hi - 1.0).floor().min(hi - 1.0) } } else { hi - 1.0 }
+            if integer || p.hi.inclusive {
+                if p.hi.inclusive {
+                    hi
+                } else {
+                    (hi - 1.0).floor().min(hi - 1.0)
+                }
+            } else {
+                hi - 1.0
+            }
         } else if hi.is_infinite() {
-            if p.lo.inclusive { lo } else { lo + 1.0 }
+            if p.lo.inclusive {
+                lo
+            } else {
+                lo + 1.0
+            }
         } else if p.lo.inclusive {
             lo
         } else if p.hi.inclusive {

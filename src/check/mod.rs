@@ -59,7 +59,9 @@ impl Broken {
             if !matches!(s.kind, StmtKind::Error) {
                 continue;
             }
-            let Some(f) = files.get(s.span.file as usize) else { continue };
+            let Some(f) = files.get(s.span.file as usize) else {
+                continue;
+            };
             let text = f.slice(s.span);
             let words: Vec<&str> = text
                 .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
@@ -117,7 +119,10 @@ impl<'a> Checker<'a> {
         };
         let text = f.slice(span);
         let end = text.find('\n').map_or(span.end, |i| span.start + i);
-        let trimmed = f.text.get(span.start..end).map_or(0, |t| t.trim_end().len());
+        let trimmed = f
+            .text
+            .get(span.start..end)
+            .map_or(0, |t| t.trim_end().len());
         Span::new(span.file, span.start, span.start + trimmed)
     }
 
@@ -129,9 +134,13 @@ impl<'a> Checker<'a> {
                 StmtKind::Policy(name) => {
                     if let Some(first) = policy_seen {
                         self.push(
-                            Diagnostic::new(Code::Duplicate, stmt.span, "a policy can be named only once")
-                                .with_related(first, "the policy is named here")
-                                .with_help("remove this `policy` line"),
+                            Diagnostic::new(
+                                Code::Duplicate,
+                                stmt.span,
+                                "a policy can be named only once",
+                            )
+                            .with_related(first, "the policy is named here")
+                            .with_help("remove this `policy` line"),
                         );
                     } else {
                         policy_seen = Some(stmt.span);
@@ -153,7 +162,9 @@ impl<'a> Checker<'a> {
                                 format!("queue `{}` is declared twice", name.value),
                             )
                             .with_related(first, "first declared here")
-                            .with_help("remove one of the declarations, or give this queue another name"),
+                            .with_help(
+                                "remove one of the declarations, or give this queue another name",
+                            ),
                         );
                         continue;
                     }
@@ -256,7 +267,11 @@ impl<'a> Checker<'a> {
                                 Diagnostic::new(
                                     Code::OutOfRange,
                                     h.span,
-                                    format!("the range `{}..{}` is empty: its end is below its start", fmt_num(a), fmt_num(b)),
+                                    format!(
+                                        "the range `{}..{}` is empty: its end is below its start",
+                                        fmt_num(a),
+                                        fmt_num(b)
+                                    ),
                                 )
                                 .with_help("write the smaller bound first"),
                             );
@@ -286,9 +301,13 @@ impl<'a> Checker<'a> {
         if let Some(prev) = self.lets.get(&name.name) {
             let first = prev.span;
             self.push(
-                Diagnostic::new(Code::Duplicate, name.span, format!("`{}` is defined twice", name.name))
-                    .with_related(first, "first defined here")
-                    .with_help("remove one of the definitions, or rename this one"),
+                Diagnostic::new(
+                    Code::Duplicate,
+                    name.span,
+                    format!("`{}` is defined twice", name.name),
+                )
+                .with_related(first, "first defined here")
+                .with_help("remove one of the definitions, or rename this one"),
             );
             return;
         }
@@ -305,13 +324,20 @@ impl<'a> Checker<'a> {
             );
             return;
         }
-        if let Some(f) = self.model.fields.iter().find(|f| f.ty.values().contains(&name.name)) {
+        if let Some(f) = self
+            .model
+            .fields
+            .iter()
+            .find(|f| f.ty.values().contains(&name.name))
+        {
             let msg = format!("`{}` is already a value of field `{}`", name.name, f.name);
             let fs = f.span;
             self.push(
                 Diagnostic::new(Code::Duplicate, name.span, msg)
                     .with_related(fs, "the field is declared here")
-                    .with_help("give the threshold another name, so that a bare name means one thing"),
+                    .with_help(
+                        "give the threshold another name, so that a bare name means one thing",
+                    ),
             );
             return;
         }
@@ -354,9 +380,11 @@ impl<'a> Checker<'a> {
         );
         match suggest(&item.name, candidates.iter().copied()) {
             Some(s) => {
-                d = d
-                    .with_help(format!("did you mean `{s}`?"))
-                    .with_fix(format!("change to `{s}`"), item.span, s);
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("change to `{s}`"),
+                    item.span,
+                    s,
+                );
             }
             None => {
                 d = d.with_help(format!(
@@ -374,13 +402,19 @@ impl<'a> Checker<'a> {
             return;
         }
         let names: Vec<String> = self.model.fields.iter().map(|f| f.name.clone()).collect();
-        let mut d = Diagnostic::new(Code::UnknownField, id.span, format!("unknown field `{}`", id.name));
+        let mut d = Diagnostic::new(
+            Code::UnknownField,
+            id.span,
+            format!("unknown field `{}`", id.name),
+        );
         match suggest(&id.name, names.iter().map(String::as_str)) {
             Some(s) => {
                 self.suggested.insert(s.to_string());
-                d = d
-                    .with_help(format!("did you mean `{s}`?"))
-                    .with_fix(format!("change to `{s}`"), id.span, s);
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("change to `{s}`"),
+                    id.span,
+                    s,
+                );
             }
             None if names.is_empty() => {
                 d = d.with_help(format!("declare it first: `field {}: ...`", id.name));
@@ -415,13 +449,19 @@ impl<'a> Checker<'a> {
             return;
         }
         let names: Vec<String> = self.model.queues.iter().map(|q| q.name.clone()).collect();
-        let mut d = Diagnostic::new(Code::UnknownQueue, q.span, format!("unknown queue `{}`", q.value));
+        let mut d = Diagnostic::new(
+            Code::UnknownQueue,
+            q.span,
+            format!("unknown queue `{}`", q.value),
+        );
         match suggest(&q.value, names.iter().map(String::as_str)) {
             Some(s) => {
                 self.suggested.insert(s.to_string());
-                d = d
-                    .with_help(format!("did you mean `{s}`?"))
-                    .with_fix(format!("change to `\"{s}\"`"), q.span, crate::syntax::quote(s));
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("change to `\"{s}\"`"),
+                    q.span,
+                    crate::syntax::quote(s),
+                );
             }
             None if names.is_empty() => {
                 d = d.with_help(format!("declare it: `queue \"{}\"`", q.value));
@@ -454,7 +494,11 @@ impl<'a> Checker<'a> {
             );
             d = match example {
                 Some(q) => d
-                    .with_help(format!("name the queue that takes the conversation: `{} \"{}\"`", a.kind.as_str(), q))
+                    .with_help(format!(
+                        "name the queue that takes the conversation: `{} \"{}\"`",
+                        a.kind.as_str(),
+                        q
+                    ))
                     .with_fix(
                         format!("hand over to `{q}`"),
                         Span::new(a.span.file, a.span.end, a.span.end),
@@ -482,9 +526,13 @@ impl<'a> Checker<'a> {
             let head = self.first_line(stmt.span);
             if let Some(first) = seen {
                 self.push(
-                    Diagnostic::new(Code::Duplicate, head, "a policy can have only one `automation` block")
-                        .with_related(first, "the first block")
-                        .with_help("merge the entries into the first block"),
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        head,
+                        "a policy can have only one `automation` block",
+                    )
+                    .with_related(first, "the first block")
+                    .with_help("merge the entries into the first block"),
                 );
                 // its queues count as used: one root cause, one message
                 for e in entries {
@@ -504,7 +552,12 @@ impl<'a> Checker<'a> {
                 continue;
             };
             self.field_used.insert(fi);
-            let ty = self.model.fields.get(fi).map(|f| f.ty.clone()).unwrap_or(FieldType::Text);
+            let ty = self
+                .model
+                .fields
+                .get(fi)
+                .map(|f| f.ty.clone())
+                .unwrap_or(FieldType::Text);
             let values = match &ty {
                 FieldType::Enum(v) | FieldType::Level(v) => v.clone(),
                 other => {
@@ -537,8 +590,12 @@ impl<'a> Checker<'a> {
                 if e.otherwise {
                     if otherwise.is_some() {
                         self.push(
-                            Diagnostic::new(Code::Duplicate, e.span, "`otherwise` appears twice in the automation block")
-                                .with_help("keep one `otherwise` entry"),
+                            Diagnostic::new(
+                                Code::Duplicate,
+                                e.span,
+                                "`otherwise` appears twice in the automation block",
+                            )
+                            .with_help("keep one `otherwise` entry"),
                         );
                     } else {
                         otherwise = Some(act);
@@ -607,7 +664,10 @@ impl<'a> Checker<'a> {
             let fallback = otherwise.clone().unwrap_or_else(ActionM::answer);
             self.model.automation = Some(AutomationM {
                 field: fi,
-                by_value: by_value.into_iter().map(|a| a.unwrap_or_else(|| fallback.clone())).collect(),
+                by_value: by_value
+                    .into_iter()
+                    .map(|a| a.unwrap_or_else(|| fallback.clone()))
+                    .collect(),
                 otherwise: fallback,
                 span: head,
             });
@@ -627,9 +687,11 @@ impl<'a> Checker<'a> {
         );
         match suggest(name, values.iter().map(String::as_str)) {
             Some(s) => {
-                d = d
-                    .with_help(format!("did you mean `{s}`?"))
-                    .with_fix(format!("change to `{s}`"), span, s);
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("change to `{s}`"),
+                    span,
+                    s,
+                );
             }
             None => {
                 d = d.with_help(format!("`{fname}` takes {}", list_words(&values)));

@@ -273,9 +273,7 @@ impl Present {
     pub fn is_all(&self, ty: &FieldType) -> bool {
         match self {
             Present::Values(v) => v.iter().all(|b| *b),
-            Present::Num(s) => {
-                s.is_all() || ty.range_set().intersect(s) == ty.range_set()
-            }
+            Present::Num(s) => s.is_all() || ty.range_set().intersect(s) == ty.range_set(),
             Present::Set(c) => c.is_empty(),
             Present::Text(c) => c.is_empty(),
         }

@@ -54,7 +54,10 @@ impl Checker<'_> {
                         Some((p.span(), c))
                     })
                     .collect(),
-                other => cond.clone().map(|c| vec![(other.span(), c)]).unwrap_or_default(),
+                other => cond
+                    .clone()
+                    .map(|c| vec![(other.span(), c)])
+                    .unwrap_or_default(),
             };
             let action = self.action(&r.action, true);
             let (priority, tags, notes, attach) = self.modifiers(&r.modifiers, true);
@@ -105,9 +108,13 @@ impl Checker<'_> {
                     };
                     if let Some((_, first)) = priority {
                         self.push(
-                            Diagnostic::new(Code::Duplicate, *span, "a rule takes `priority` only once")
-                                .with_related(first, "the first `priority`")
-                                .with_help("keep one priority"),
+                            Diagnostic::new(
+                                Code::Duplicate,
+                                *span,
+                                "a rule takes `priority` only once",
+                            )
+                            .with_related(first, "the first `priority`")
+                            .with_help("keep one priority"),
                         );
                         continue;
                     }
@@ -199,8 +206,18 @@ impl Checker<'_> {
 
     fn cond_inner(&mut self, c: &Cond, ok: &mut bool, report: bool) -> CondM {
         match c {
-            Cond::Or(parts, _) => CondM::Or(parts.iter().map(|p| self.cond_inner(p, ok, report)).collect()),
-            Cond::And(parts, _) => CondM::And(parts.iter().map(|p| self.cond_inner(p, ok, report)).collect()),
+            Cond::Or(parts, _) => CondM::Or(
+                parts
+                    .iter()
+                    .map(|p| self.cond_inner(p, ok, report))
+                    .collect(),
+            ),
+            Cond::And(parts, _) => CondM::And(
+                parts
+                    .iter()
+                    .map(|p| self.cond_inner(p, ok, report))
+                    .collect(),
+            ),
             Cond::Not(inner, _) => CondM::Not(Box::new(self.cond_inner(inner, ok, report))),
             Cond::Group(inner, _) => self.cond_inner(inner, ok, report),
             Cond::Atom(a) => match self.atom(a, report) {
@@ -240,7 +257,10 @@ impl Checker<'_> {
                         FieldType::Enum(v) | FieldType::Level(v) => {
                             format!("`{fname} = {}`", v.first().map_or("VALUE", |s| s.as_str()))
                         }
-                        FieldType::Set(v) => format!("`{fname} has {}`", v.first().map_or("VALUE", |s| s.as_str())),
+                        FieldType::Set(v) => format!(
+                            "`{fname} has {}`",
+                            v.first().map_or("VALUE", |s| s.as_str())
+                        ),
                         FieldType::Text => format!("`{fname} contains \"...\"`"),
                         _ => format!("`{fname} > 0`"),
                     };
@@ -314,7 +334,9 @@ impl Checker<'_> {
                     a.op_span,
                     format!("`has` applies to set fields, and `{fname}` is a {kind}"),
                     match ty {
-                        FieldType::Enum(_) | FieldType::Level(_) => "use `=` or `in { ... }` for a single value",
+                        FieldType::Enum(_) | FieldType::Level(_) => {
+                            "use `=` or `in { ... }` for a single value"
+                        }
                         FieldType::Text => "use `contains \"...\"` or `matches \"...\"` on text",
                         _ => "compare the field with `=`, `<` or `>` instead",
                     },
@@ -341,7 +363,10 @@ impl Checker<'_> {
                                 );
                                 return None;
                             }
-                            Some(Cell::present(Present::Text(vec![(TextPred::Matches(s.value.clone()), true)])))
+                            Some(Cell::present(Present::Text(vec![(
+                                TextPred::Matches(s.value.clone()),
+                                true,
+                            )])))
                         } else {
                             Some(Cell::present(Present::Text(vec![(
                                 TextPred::Contains(s.value.to_lowercase()),
@@ -367,8 +392,20 @@ impl Checker<'_> {
         })
     }
 
-    fn cmp(&mut self, fi: usize, ty: &FieldType, op: CmpOp, lit: &Literal, op_span: Span) -> Option<Cell> {
-        let fname = self.model.fields.get(fi).map(|f| f.name.clone()).unwrap_or_default();
+    fn cmp(
+        &mut self,
+        fi: usize,
+        ty: &FieldType,
+        op: CmpOp,
+        lit: &Literal,
+        op_span: Span,
+    ) -> Option<Cell> {
+        let fname = self
+            .model
+            .fields
+            .get(fi)
+            .map(|f| f.name.clone())
+            .unwrap_or_default();
         let ordering = !matches!(op, CmpOp::Eq | CmpOp::Ne);
         match ty {
             FieldType::Set(_) => self.mismatch(
@@ -445,7 +482,10 @@ impl Checker<'_> {
             .unwrap_or_default();
         let msg = format!("`{fname}` takes {wanted}, not `{}`{via}", r.lit.text);
         let help = if wanted == "a quoted string" {
-            format!("write the text in quotes: `{fname} = \"{}\"`", r.lit.text.trim_matches('"'))
+            format!(
+                "write the text in quotes: `{fname} = \"{}\"`",
+                r.lit.text.trim_matches('"')
+            )
         } else {
             format!("compare `{fname}` with {wanted}")
         };
@@ -471,7 +511,10 @@ impl Checker<'_> {
                     Diagnostic::new(
                         Code::TypeMismatch,
                         r.span,
-                        format!("`{fname}` takes a value name, not the string `{}`", r.lit.text),
+                        format!(
+                            "`{fname}` takes a value name, not the string `{}`",
+                            r.lit.text
+                        ),
                     )
                     .with_help(format!("write the value without quotes: `{s}`"))
                     .with_fix(format!("write `{s}`"), r.span, s.clone()),
@@ -510,10 +553,15 @@ impl Checker<'_> {
                 d = match suggest(n, lets.iter().map(String::as_str)) {
                     Some(s) => {
                         self.suggested.insert(s.to_string());
-                        d.with_help(format!("did you mean `{s}`?"))
-                            .with_fix(format!("change to `{s}`"), r.span, s)
+                        d.with_help(format!("did you mean `{s}`?")).with_fix(
+                            format!("change to `{s}`"),
+                            r.span,
+                            s,
+                        )
                     }
-                    None => d.with_help(format!("`{fname}` takes a number; define a threshold with `let {n} = 0.5`")),
+                    None => d.with_help(format!(
+                        "`{fname}` takes a number; define a threshold with `let {n} = 0.5`"
+                    )),
                 };
                 self.push(d);
                 return None;
@@ -539,7 +587,10 @@ impl Checker<'_> {
             let mut d = Diagnostic::new(
                 Code::OutOfRange,
                 r.span,
-                format!("`{}`{via} is outside the range of `{fname}` ({range_text})", r.lit.text),
+                format!(
+                    "`{}`{via} is outside the range of `{fname}` ({range_text})",
+                    r.lit.text
+                ),
             );
             let is_unit = range.0 == Some(0.0) && range.1 == Some(1.0);
             if is_unit && v > 1.0 && v <= 100.0 && matches!(r.lit.kind, LitKind::Number(_)) {
@@ -550,7 +601,9 @@ impl Checker<'_> {
                 }
             } else {
                 d = d.with_help(match range {
-                    (Some(lo), Some(hi)) => format!("use a value between {} and {}", fmt_num(lo), fmt_num(hi)),
+                    (Some(lo), Some(hi)) => {
+                        format!("use a value between {} and {}", fmt_num(lo), fmt_num(hi))
+                    }
                     (Some(lo), None) => format!("use a value of at least {}", fmt_num(lo)),
                     (None, Some(hi)) => format!("use a value of at most {}", fmt_num(hi)),
                     (None, None) => "use a value inside the field's range".to_string(),
@@ -571,9 +624,13 @@ impl Checker<'_> {
             if let Some(first) = names.get(&e.name.value) {
                 let first = *first;
                 self.push(
-                    Diagnostic::new(Code::Duplicate, e.name.span, format!("example `{}` is declared twice", e.name.value))
-                        .with_related(first, "first declared here")
-                        .with_help("give each example a name of its own"),
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        e.name.span,
+                        format!("example `{}` is declared twice", e.name.value),
+                    )
+                    .with_related(first, "first declared here")
+                    .with_help("give each example a name of its own"),
                 );
                 continue;
             }
@@ -587,8 +644,12 @@ impl Checker<'_> {
                 };
                 if facts.iter().any(|(x, _)| *x == fi) {
                     self.push(
-                        Diagnostic::new(Code::Duplicate, f.span, format!("`{}` is given twice in this example", f.name))
-                            .with_help("give each fact once"),
+                        Diagnostic::new(
+                            Code::Duplicate,
+                            f.span,
+                            format!("`{}` is given twice in this example", f.name),
+                        )
+                        .with_help("give each fact once"),
                     );
                     good = false;
                     continue;
@@ -644,8 +705,12 @@ impl Checker<'_> {
             }
             (ExampleValue::Set(_, span), _) => {
                 self.push(
-                    Diagnostic::new(Code::TypeMismatch, *span, format!("`{fname}` is a {} field, not a set", ty.kind_name()))
-                        .with_help(format!("give a single value: `{fname} = VALUE`")),
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        *span,
+                        format!("`{fname}` is a {} field, not a set", ty.kind_name()),
+                    )
+                    .with_help(format!("give a single value: `{fname} = VALUE`")),
                 );
                 None
             }
@@ -653,9 +718,17 @@ impl Checker<'_> {
                 let i = self.value_index(fi, l)?;
                 let _ = i;
                 self.push(
-                    Diagnostic::new(Code::TypeMismatch, l.span, format!("`{fname}` is a set: write its values in braces"))
-                        .with_help(format!("`{fname} = {{ {} }}`", l.text))
-                        .with_fix("wrap in braces", l.span, format!("{{ {} }}", l.text)),
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        l.span,
+                        format!("`{fname}` is a set: write its values in braces"),
+                    )
+                    .with_help(format!("`{fname} = {{ {} }}`", l.text))
+                    .with_fix(
+                        "wrap in braces",
+                        l.span,
+                        format!("{{ {} }}", l.text),
+                    ),
                 );
                 None
             }
@@ -676,8 +749,12 @@ impl Checker<'_> {
                 let v = self.number(fi, l)?;
                 if matches!(ty, FieldType::Int { .. }) && v.fract() != 0.0 {
                     self.push(
-                        Diagnostic::new(Code::TypeMismatch, l.span, format!("`{fname}` is a whole number, not `{}`", l.text))
-                            .with_help("give a whole number"),
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            l.span,
+                            format!("`{fname}` is a whole number, not `{}`", l.text),
+                        )
+                        .with_help("give a whole number"),
                     );
                     return None;
                 }
@@ -700,9 +777,15 @@ impl Checker<'_> {
         for stmt in stmts {
             let (span, what, name) = match &stmt.kind {
                 StmtKind::Field { name, .. } => {
-                    let Some(fi) = self.model.field(&name.name) else { continue };
+                    let Some(fi) = self.model.field(&name.name) else {
+                        continue;
+                    };
                     if self.field_used.contains(&fi)
-                        || self.model.fields.get(fi).is_some_and(|f| f.span != name.span)
+                        || self
+                            .model
+                            .fields
+                            .get(fi)
+                            .is_some_and(|f| f.span != name.span)
                     {
                         continue;
                     }
@@ -764,6 +847,11 @@ fn regex_error_line(e: &regex::Error) -> String {
     s.lines()
         .rev()
         .find(|l| l.trim_start().starts_with("error:"))
-        .map(|l| l.trim_start().trim_start_matches("error:").trim().to_string())
+        .map(|l| {
+            l.trim_start()
+                .trim_start_matches("error:")
+                .trim()
+                .to_string()
+        })
         .unwrap_or_else(|| s.lines().last().unwrap_or("").to_string())
 }

@@ -16,7 +16,9 @@ pub enum Format {
 
 /// Check policies: syntax, names, types, ranges, and what the rules can do.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  handover check policy.handover\n  handover check policies/ --format sarif > handover.sarif\n  cat policy.handover | handover check -\n\nExit status: 0 clean, 1 errors (or warnings with --deny-warnings), 2 usage or I/O error.")]
+#[command(
+    after_help = "Examples:\n  handover check policy.handover\n  handover check policies/ --format sarif > handover.sarif\n  cat policy.handover | handover check -\n\nExit status: 0 clean, 1 errors (or warnings with --deny-warnings), 2 usage or I/O error."
+)]
 pub struct Args {
     /// Policy files or directories (a directory is one policy); `-` reads standard input
     #[arg(required = true, value_name = "POLICY")]
@@ -59,7 +61,11 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             }
             let n_files = all_files.len();
             let summary = if all_diags.is_empty() {
-                format!("{} file{} checked: no problems", n_files, if n_files == 1 { "" } else { "s" })
+                format!(
+                    "{} file{} checked: no problems",
+                    n_files,
+                    if n_files == 1 { "" } else { "s" }
+                )
             } else {
                 format!(
                     "{} file{} checked: {} error{}, {} warning{}",
@@ -73,9 +79,13 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             };
             w(&mut out, &summary)?;
         }
-        Format::Json => w(&mut out, &output::json_report(&all_files, &all_diags).to_string())?,
+        Format::Json => w(
+            &mut out,
+            &output::json_report(&all_files, &all_diags).to_string(),
+        )?,
         Format::Sarif => {
-            let s = serde_json::to_string_pretty(&output::sarif_report(&all_files, &all_diags)).unwrap_or_default();
+            let s = serde_json::to_string_pretty(&output::sarif_report(&all_files, &all_diags))
+                .unwrap_or_default();
             w(&mut out, &s)?
         }
         Format::Github => {

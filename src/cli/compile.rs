@@ -15,7 +15,9 @@ pub enum Format {
 
 /// Compile a policy to its decision table (one row per `or` branch of each rule).
 #[derive(clap::Args)]
-#[command(after_help = "The JSON form is stable and documented in docs/table-format.md.\n\nExamples:\n  handover compile policy.handover --format table\n  handover compile policy/ --format markdown -o TABLE.md\n  handover compile policy/ -o table.json")]
+#[command(
+    after_help = "The JSON form is stable and documented in docs/table-format.md.\n\nExamples:\n  handover compile policy.handover --format table\n  handover compile policy/ --format markdown -o TABLE.md\n  handover compile policy/ -o table.json"
+)]
 pub struct Args {
     /// The policy file or directory
     #[arg(value_name = "POLICY")]
@@ -35,7 +37,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     };
     let (model, table) = (policy.model(), policy.table());
     let text = match args.format {
-        Format::Json => serde_json::to_string_pretty(&render::to_json(model, table)).unwrap_or_default() + "\n",
+        Format::Json => {
+            serde_json::to_string_pretty(&render::to_json(model, table)).unwrap_or_default() + "\n"
+        }
         Format::Table => render::to_terminal(model, table),
         Format::Markdown => render::to_markdown(model, table),
         Format::Csv => render::to_csv(model, table),

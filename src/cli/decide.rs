@@ -16,7 +16,9 @@ pub enum Format {
 
 /// Decide for each line of facts: the action, queue, priority and ticket.
 #[derive(clap::Args)]
-#[command(after_help = "Each input line is a JSON object: either {\"id\": ..., \"facts\": {...}} or the facts object itself.\n\nExamples:\n  handover decide policy.handover --facts facts.jsonl\n  echo '{\"category\": \"refund\", \"value\": \"vip\"}' | handover decide policy.handover --facts - --explain --format human")]
+#[command(
+    after_help = "Each input line is a JSON object: either {\"id\": ..., \"facts\": {...}} or the facts object itself.\n\nExamples:\n  handover decide policy.handover --facts facts.jsonl\n  echo '{\"category\": \"refund\", \"value\": \"vip\"}' | handover decide policy.handover --facts - --explain --format human"
+)]
 pub struct Args {
     /// The policy file or directory
     #[arg(value_name = "POLICY")]
@@ -33,10 +35,17 @@ pub struct Args {
 }
 
 /// One input line: its id and facts, or why it cannot be read.
-pub fn parse_line(policy: &Policy, text: &str) -> Result<(serde_json::Value, Facts), (serde_json::Value, String)> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| (serde_json::Value::Null, format!("not valid JSON: {e}")))?;
+pub fn parse_line(
+    policy: &Policy,
+    text: &str,
+) -> Result<(serde_json::Value, Facts), (serde_json::Value, String)> {
+    let v: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| (serde_json::Value::Null, format!("not valid JSON: {e}")))?;
     let serde_json::Value::Object(obj) = &v else {
-        return Err((serde_json::Value::Null, "a line must be a JSON object".into()));
+        return Err((
+            serde_json::Value::Null,
+            "a line must be a JSON object".into(),
+        ));
     };
     let (id, facts_json) = match obj.get("facts") {
         Some(f) => (obj.get("id").cloned().unwrap_or(serde_json::Value::Null), f),
@@ -53,7 +62,10 @@ pub fn parse_line(policy: &Policy, text: &str) -> Result<(serde_json::Value, Fac
 
 pub fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>, CliError> {
     if path.as_os_str() == "-" {
-        return Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, std::io::stdin())));
+        return Ok(Box::new(std::io::BufReader::with_capacity(
+            1 << 16,
+            std::io::stdin(),
+        )));
     }
     let f = std::fs::File::open(path).map_err(|e| CliError::Read(path.display().to_string(), e))?;
     Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f)))
@@ -89,7 +101,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 if args.format == Format::Human {
                     writeln!(out, "line {line_no}: error: {error}").map_err(write_err)?;
                 } else {
-                    writeln!(out, "{}", json!({"id": null, "line": line_no, "error": error})).map_err(write_err)?;
+                    writeln!(
+                        out,
+                        "{}",
+                        json!({"id": null, "line": line_no, "error": error})
+                    )
+                    .map_err(write_err)?;
                 }
                 continue;
             }
@@ -101,7 +118,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             Ok((id, facts)) => {
                 let d = policy.decide(&facts);
                 if args.format == Format::Human {
-                    writeln!(out, "{}", human(&policy, line_no, &id, &facts, &d, args.explain)).map_err(write_err)?;
+                    writeln!(
+                        out,
+                        "{}",
+                        human(&policy, line_no, &id, &facts, &d, args.explain)
+                    )
+                    .map_err(write_err)?;
                     continue;
                 }
                 let mut rec = json!({
@@ -116,9 +138,17 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     "missing": d.missing,
                 });
                 if args.explain {
-                    let ex = crate::explain::explain(policy.model(), &policy.checked().files, &facts, &d);
+                    let ex = crate::explain::explain(
+                        policy.model(),
+                        &policy.checked().files,
+                        &facts,
+                        &d,
+                    );
                     if let Some(o) = rec.as_object_mut() {
-                        o.insert("explain".into(), serde_json::to_value(ex).unwrap_or_default());
+                        o.insert(
+                            "explain".into(),
+                            serde_json::to_value(ex).unwrap_or_default(),
+                        );
                     }
                 }
                 writeln!(out, "{rec}").map_err(write_err)?;
@@ -128,23 +158,40 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 if args.format == Format::Human {
                     writeln!(out, "line {line_no}: error: {error}").map_err(write_err)?;
                 } else {
-                    writeln!(out, "{}", json!({"id": id, "line": line_no, "error": error})).map_err(write_err)?;
+                    writeln!(
+                        out,
+                        "{}",
+                        json!({"id": id, "line": line_no, "error": error})
+                    )
+                    .map_err(write_err)?;
                 }
             }
         }
     }
     out.flush().map_err(write_err)?;
     if bad > 0 {
-        eprintln!("{bad} of {line_no} line(s) could not be decided; see the records with an `error`");
+        eprintln!(
+            "{bad} of {line_no} line(s) could not be decided; see the records with an `error`"
+        );
         return Ok(FAILED);
     }
     Ok(OK)
 }
 
-fn human(policy: &Policy, line: usize, id: &serde_json::Value, facts: &Facts, d: &crate::Decision<'_>, explain: bool) -> String {
+fn human(
+    policy: &Policy,
+    line: usize,
+    id: &serde_json::Value,
+    facts: &Facts,
+    d: &crate::Decision<'_>,
+    explain: bool,
+) -> String {
     let mut s = format!("line {line}");
     if !id.is_null() {
-        s.push_str(&format!(" ({})", id.as_str().map_or(id.to_string(), str::to_string)));
+        s.push_str(&format!(
+            " ({})",
+            id.as_str().map_or(id.to_string(), str::to_string)
+        ));
     }
     s.push_str(": ");
     s.push_str(d.action.as_str());
@@ -182,7 +229,10 @@ fn human(policy: &Policy, line: usize, id: &serde_json::Value, facts: &Facts, d:
                 r.priority
             ));
             for c in &r.conditions {
-                s.push_str(&format!("\n      {:<7} {}   [{} = {}]", c.result, c.condition, c.field, c.value));
+                s.push_str(&format!(
+                    "\n      {:<7} {}   [{} = {}]",
+                    c.result, c.condition, c.field, c.value
+                ));
             }
         }
         s.push_str(&format!("\n  why: {}", ex.why));

@@ -15,7 +15,9 @@ pub enum Format {
 
 /// Show where two policies decide differently (action, queue or priority).
 #[derive(clap::Args)]
-#[command(after_help = "Exit status: 0 when the policies decide the same everywhere, 1 when they differ, 2 usage or I/O error.\n\nExamples:\n  handover diff policy-v1.handover policy-v2.handover\n  handover diff main/policy/ branch/policy/ --conversations last-week.jsonl --format json")]
+#[command(
+    after_help = "Exit status: 0 when the policies decide the same everywhere, 1 when they differ, 2 usage or I/O error.\n\nExamples:\n  handover diff policy-v1.handover policy-v2.handover\n  handover diff main/policy/ branch/policy/ --conversations last-week.jsonl --format json"
+)]
 pub struct Args {
     /// The current policy
     #[arg(value_name = "OLD")]
@@ -53,8 +55,16 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         Err(code) => return Ok(code),
     };
     let result = diff::diff(&old, &new);
-    let stricter = result.changes.iter().filter(|c| c.direction() == Direction::Stricter).count();
-    let looser = result.changes.iter().filter(|c| c.direction() == Direction::Looser).count();
+    let stricter = result
+        .changes
+        .iter()
+        .filter(|c| c.direction() == Direction::Stricter)
+        .count();
+    let looser = result
+        .changes
+        .iter()
+        .filter(|c| c.direction() == Direction::Looser)
+        .count();
     let other = result.changes.len() - stricter - looser;
 
     let replay = match &args.conversations {
@@ -66,7 +76,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             let mut line = 0usize;
             loop {
                 buf.clear();
-                let n = input.read_until(b'\n', &mut buf).map_err(|e| CliError::Read(path.display().to_string(), e))?;
+                let n = input
+                    .read_until(b'\n', &mut buf)
+                    .map_err(|e| CliError::Read(path.display().to_string(), e))?;
                 if n == 0 {
                     break;
                 }
@@ -86,7 +98,8 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     continue;
                 };
                 r.total += 1;
-                let key = |d: &crate::Decision<'_>| (d.action, d.queue.map(str::to_string), d.priority);
+                let key =
+                    |d: &crate::Decision<'_>| (d.action, d.queue.map(str::to_string), d.priority);
                 if key(&a.decision) != key(&b.decision) {
                     r.changed += 1;
                     if b.decision.action > a.decision.action {
@@ -145,7 +158,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                         Direction::Looser => "LOOSER",
                         Direction::Sideways => "changed",
                     };
-                    println!("  {}: {} → {}  [{arrow}]", c.condition, c.old.describe(), c.new.describe());
+                    println!(
+                        "  {}: {} → {}  [{arrow}]",
+                        c.condition,
+                        c.old.describe(),
+                        c.new.describe()
+                    );
                     println!("      for example {}", c.example);
                 }
             }
@@ -166,7 +184,11 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             }
         }
     }
-    Ok(if result.changes.is_empty() { OK } else { FAILED })
+    Ok(if result.changes.is_empty() {
+        OK
+    } else {
+        FAILED
+    })
 }
 
 fn describe(d: &crate::Decision<'_>) -> String {

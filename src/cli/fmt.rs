@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 /// Format policies in the one canonical layout (comments kept, meaning unchanged).
 #[derive(clap::Args)]
-#[command(after_help = "Files are rewritten in place; `-` formats standard input to standard output.\nA file with syntax errors is left as it is and its errors are shown.\n\nExamples:\n  handover fmt policies/\n  handover fmt --check policy.handover     # in CI: exit 1 if a file is not formatted")]
+#[command(
+    after_help = "Files are rewritten in place; `-` formats standard input to standard output.\nA file with syntax errors is left as it is and its errors are shown.\n\nExamples:\n  handover fmt policies/\n  handover fmt --check policy.handover     # in CI: exit 1 if a file is not formatted"
+)]
 pub struct Args {
     /// Policy files or directories; `-` reads standard input
     #[arg(required = true, value_name = "POLICY")]
@@ -26,8 +28,16 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             seen += 1;
             let Some(formatted) = crate::fmt::format_source(&f.text) else {
                 let (_, diags) = crate::syntax::parse(0, &f.text);
-                super::output::print_human(std::slice::from_ref(&f), &diags, super::colour(std::io::stderr().is_terminal()), true);
-                eprintln!("error: `{}` has syntax errors; it was not formatted", f.name);
+                super::output::print_human(
+                    std::slice::from_ref(&f),
+                    &diags,
+                    super::colour(std::io::stderr().is_terminal()),
+                    true,
+                );
+                eprintln!(
+                    "error: `{}` has syntax errors; it was not formatted",
+                    f.name
+                );
                 status = FAILED;
                 continue;
             };

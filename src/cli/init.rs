@@ -8,7 +8,9 @@ const CONVERSATIONS: &str = include_str!("init/conversations.jsonl");
 
 /// Write a commented starter policy with examples and sample conversations.
 #[derive(clap::Args)]
-#[command(after_help = "Existing files are never overwritten.\n\nExample:\n  handover init support-policy && cd support-policy && handover check .")]
+#[command(
+    after_help = "Existing files are never overwritten.\n\nExample:\n  handover init support-policy && cd support-policy && handover check ."
+)]
 pub struct Args {
     /// Where to write (created when missing; default: the current directory)
     #[arg(value_name = "DIR", default_value = ".")]
@@ -16,7 +18,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<i32, CliError> {
-    let files = [("policy.handover", POLICY), ("conversations.jsonl", CONVERSATIONS)];
+    let files = [
+        ("policy.handover", POLICY),
+        ("conversations.jsonl", CONVERSATIONS),
+    ];
     let existing: Vec<String> = files
         .iter()
         .map(|(n, _)| args.dir.join(n))
@@ -30,7 +35,8 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         );
         return Ok(FAILED);
     }
-    std::fs::create_dir_all(&args.dir).map_err(|e| CliError::Write(args.dir.display().to_string(), e))?;
+    std::fs::create_dir_all(&args.dir)
+        .map_err(|e| CliError::Write(args.dir.display().to_string(), e))?;
     for (name, text) in files {
         let path = args.dir.join(name);
         super::write_atomically(&path, text.as_bytes())?;
@@ -41,6 +47,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         "\nnext:\n  handover check {d}                  # is the policy well-formed?\n  handover test {d}                   # do the examples decide as expected?\n  handover simulate {d} --conversations {}   # replay sample conversations, see the KPIs",
         args.dir.join("conversations.jsonl").display()
     );
-    println!("\nopen {} in your editor (VS Code: editors/vscode) for completion, hover and quick fixes", args.dir.join("policy.handover").display());
+    println!(
+        "\nopen {} in your editor (VS Code: editors/vscode) for completion, hover and quick fixes",
+        args.dir.join("policy.handover").display()
+    );
     Ok(OK)
 }

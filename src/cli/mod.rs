@@ -118,7 +118,10 @@ pub fn read_policy(path: &Path) -> Result<Vec<crate::span::SourceFile>, CliError
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
             .map_err(|e| CliError::Read("<stdin>".into(), e))?;
-        return Ok(vec![crate::policy::source_from_bytes("<stdin>".into(), bytes)?]);
+        return Ok(vec![crate::policy::source_from_bytes(
+            "<stdin>".into(),
+            bytes,
+        )?]);
     }
     Ok(crate::policy::read_sources(path)?)
 }
@@ -129,8 +132,18 @@ pub fn load_policy(path: &Path) -> Result<Result<crate::Policy, i32>, CliError> 
     match crate::Checked::build(files, false).into_policy() {
         Ok(p) => Ok(Ok(p)),
         Err(checked) => {
-            let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
-            output::print_human(&checked.files, &errors, colour(std::io::stderr().is_terminal()), true);
+            let errors: Vec<_> = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
+            output::print_human(
+                &checked.files,
+                &errors,
+                colour(std::io::stderr().is_terminal()),
+                true,
+            );
             eprintln!(
                 "error: `{}` has {} error(s); fix them before running this command",
                 path.display(),
@@ -155,8 +168,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
             .and_then(|mut f| f.write_all(bytes).and_then(|_| f.flush()))
             .map_err(|e| CliError::Write(path.display().to_string(), e));
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = std::fs::File::create(&tmp)
         .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))

@@ -67,12 +67,23 @@ fn byte_span(file: &SourceFile, start: usize, end: usize) -> miette::SourceSpan 
 /// Render one diagnostic for a terminal (or plain text when not colour).
 pub fn render_human(files: &[SourceFile], d: &Diagnostic, colour: bool) -> String {
     let Some(file) = files.get(d.span.file as usize) else {
-        return format!("{}[{}]: {}\n", d.severity.as_str(), d.code.as_str(), d.message);
+        return format!(
+            "{}[{}]: {}\n",
+            d.severity.as_str(),
+            d.code.as_str(),
+            d.message
+        );
     };
-    let mut labels = vec![LabeledSpan::new_primary_with_span(None, byte_span(file, d.span.start, d.span.end))];
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        None,
+        byte_span(file, d.span.start, d.span.end),
+    )];
     for (s, l) in &d.related {
         if s.file == d.span.file {
-            labels.push(LabeledSpan::new_with_span(Some(l.clone()), byte_span(file, s.start, s.end)));
+            labels.push(LabeledSpan::new_with_span(
+                Some(l.clone()),
+                byte_span(file, s.start, s.end),
+            ));
         }
     }
     let report = Report {
@@ -90,7 +101,12 @@ pub fn render_human(files: &[SourceFile], d: &Diagnostic, colour: bool) -> Strin
         .with_width(100);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
-        out = format!("{}[{}]: {}\n", d.severity.as_str(), d.code.as_str(), d.message);
+        out = format!(
+            "{}[{}]: {}\n",
+            d.severity.as_str(),
+            d.code.as_str(),
+            d.message
+        );
     }
     out
 }
@@ -204,7 +220,11 @@ pub fn sarif_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::V
 
 /// GitHub Actions workflow commands; the message escapes %, CR and LF.
 pub fn github_lines(files: &[SourceFile], diags: &[Diagnostic]) -> Vec<String> {
-    let esc = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let esc = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
     let esc_prop = |s: &str| esc(s).replace(':', "%3A").replace(',', "%2C");
     diags
         .iter()

@@ -16,7 +16,9 @@ pub enum Format {
 
 /// Replay conversations through a policy and report the escalation KPIs.
 #[derive(clap::Args)]
-#[command(after_help = "KPIs: precision, missed, automation, completeness, routing (see docs/simulate-report.md).\n\nExamples:\n  handover simulate policy.handover --conversations conversations.jsonl\n  handover simulate policy/ --conversations week48.jsonl --format html -o report.html\n  handover simulate policy/ --conversations week48.jsonl --baseline week47.json --fail-under precision=0.9 --fail-over missed=0.05")]
+#[command(
+    after_help = "KPIs: precision, missed, automation, completeness, routing (see docs/simulate-report.md).\n\nExamples:\n  handover simulate policy.handover --conversations conversations.jsonl\n  handover simulate policy/ --conversations week48.jsonl --format html -o report.html\n  handover simulate policy/ --conversations week48.jsonl --baseline week47.json --fail-under precision=0.9 --fail-over missed=0.05"
+)]
 pub struct Args {
     /// The policy file or directory
     #[arg(value_name = "POLICY")]
@@ -56,9 +58,11 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     };
     let earlier = match &args.baseline {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| CliError::Read(p.display().to_string(), e))?;
-            let v: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| CliError::Usage(format!("`{}` is not a JSON report: {e}", p.display())))?;
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| CliError::Read(p.display().to_string(), e))?;
+            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                CliError::Usage(format!("`{}` is not a JSON report: {e}", p.display()))
+            })?;
             if v.get("kpis").is_none() {
                 return Err(CliError::Usage(format!(
                     "`{}` has no `kpis`: pass a report written by `handover simulate --format json`",
@@ -115,7 +119,10 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 Ok(s) => batch.push((line_no, Ok(s))),
                 Err(e) => batch.push((
                     line_no,
-                    Err(format!("the line is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to() + 1)),
+                    Err(format!(
+                        "the line is not valid UTF-8 (byte {})",
+                        e.utf8_error().valid_up_to() + 1
+                    )),
                 )),
             }
         }
@@ -148,7 +155,11 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 p.tick();
             }
             let secs = started.elapsed().as_secs_f64().max(1e-3);
-            p.set_message(format!("{} conversations, {:.0}/s", totals.conversations, totals.conversations as f64 / secs));
+            p.set_message(format!(
+                "{} conversations, {:.0}/s",
+                totals.conversations,
+                totals.conversations as f64 / secs
+            ));
         }
     }
     if let Some(p) = progress {
@@ -192,5 +203,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             totals.errors.len()
         );
     }
-    Ok(if failed.is_empty() && totals.errors.is_empty() { OK } else { FAILED })
+    Ok(if failed.is_empty() && totals.errors.is_empty() {
+        OK
+    } else {
+        FAILED
+    })
 }

@@ -15,7 +15,9 @@ pub enum Format {
 
 /// Run the `example` blocks of policies and compare with what they expect.
 #[derive(clap::Args)]
-#[command(after_help = "An example reads: example \"name\" { category = refund, value = vip } expect route \"billing\" priority urgent\n\nExamples:\n  handover test policy.handover\n  handover test policies/*.handover --format junit > junit.xml\n\nExit status: 0 all pass, 1 a failure, a policy error or no examples at all, 2 usage or I/O error.")]
+#[command(
+    after_help = "An example reads: example \"name\" { category = refund, value = vip } expect route \"billing\" priority urgent\n\nExamples:\n  handover test policy.handover\n  handover test policies/*.handover --format junit > junit.xml\n\nExit status: 0 all pass, 1 a failure, a policy error or no examples at all, 2 usage or I/O error."
+)]
 pub struct Args {
     /// Policy files or directories
     #[arg(required = true, value_name = "POLICY")]
@@ -41,7 +43,11 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     let mut human = String::new();
     let mut json_suites = Vec::new();
     let colour = super::stdout_colour();
-    let (green, red, reset) = if colour { ("\x1b[32m", "\x1b[31m", "\x1b[0m") } else { ("", "", "") };
+    let (green, red, reset) = if colour {
+        ("\x1b[32m", "\x1b[31m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
     for p in &args.policies {
         let policy = match super::load_policy(p)? {
             Ok(p) => p,
@@ -57,7 +63,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         let mut json_cases = Vec::new();
         let mut suite_failed = 0;
         for r in &results {
-            let Some(e) = model.examples.get(r.index) else { continue };
+            let Some(e) = model.examples.get(r.index) else {
+                continue;
+            };
             total += 1;
             let (line, _) = policy
                 .checked()
@@ -67,16 +75,27 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             let actual = format!(
                 "{}{}{}",
                 r.decision.action.as_str(),
-                r.decision.queue.map(|q| format!(" \"{q}\"")).unwrap_or_default(),
-                r.decision.priority.map(|p| format!(" priority {}", p.as_str())).unwrap_or_default()
+                r.decision
+                    .queue
+                    .map(|q| format!(" \"{q}\""))
+                    .unwrap_or_default(),
+                r.decision
+                    .priority
+                    .map(|p| format!(" priority {}", p.as_str()))
+                    .unwrap_or_default()
             );
             if r.passed() {
                 human.push_str(&format!("  {green}pass{reset}  {} (line {line})\n", e.name));
-                cases.push_str(&format!("    <testcase name=\"{}\" classname=\"{}\"/>\n", xml(&e.name), xml(&name)));
+                cases.push_str(&format!(
+                    "    <testcase name=\"{}\" classname=\"{}\"/>\n",
+                    xml(&e.name),
+                    xml(&name)
+                ));
             } else {
                 failed += 1;
                 suite_failed += 1;
-                let ex = crate::explain::explain(model, &policy.checked().files, &r.facts, &r.decision);
+                let ex =
+                    crate::explain::explain(model, &policy.checked().files, &r.facts, &r.decision);
                 let mut detail = String::new();
                 for f in &r.failures {
                     detail.push_str(&format!("        {f}\n"));
@@ -85,17 +104,31 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 if let Some(rule) = r.decision.rule {
                     detail.push_str(&format!(" by rule `{rule}`"));
                 }
-                detail.push_str(&format!("\n        baseline: {}\n        why: {}\n", ex.baseline, ex.why));
+                detail.push_str(&format!(
+                    "\n        baseline: {}\n        why: {}\n",
+                    ex.baseline, ex.why
+                ));
                 for rt in &ex.rules {
-                    let conds: Vec<String> = rt.conditions.iter().map(|c| format!("{} → {}", c.condition, c.result)).collect();
+                    let conds: Vec<String> = rt
+                        .conditions
+                        .iter()
+                        .map(|c| format!("{} → {}", c.condition, c.result))
+                        .collect();
                     detail.push_str(&format!(
                         "        {} `{}`: {}\n",
-                        if rt.matched { "matched" } else { "did not match" },
+                        if rt.matched {
+                            "matched"
+                        } else {
+                            "did not match"
+                        },
                         rt.rule,
                         conds.join(", ")
                     ));
                 }
-                human.push_str(&format!("  {red}FAIL{reset}  {} ({}:{line})\n{detail}", e.name, name));
+                human.push_str(&format!(
+                    "  {red}FAIL{reset}  {} ({}:{line})\n{detail}",
+                    e.name, name
+                ));
                 cases.push_str(&format!(
                     "    <testcase name=\"{}\" classname=\"{}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
                     xml(&e.name),
@@ -132,9 +165,15 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         json_suites.push(json!({"policy": name, "examples": json_cases}));
     }
     let summary = if total == 0 {
-        "no examples found: add `example \"name\" { ... } expect ACTION` blocks to test the policy".to_string()
+        "no examples found: add `example \"name\" { ... } expect ACTION` blocks to test the policy"
+            .to_string()
     } else {
-        format!("{} examples: {} passed, {} failed", total, total - failed, failed)
+        format!(
+            "{} examples: {} passed, {} failed",
+            total,
+            total - failed,
+            failed
+        )
     };
     match args.format {
         Format::Human => {
@@ -155,5 +194,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     if total == 0 && args.format != Format::Human {
         eprintln!("{summary}");
     }
-    Ok(if failed > 0 || broken || total == 0 { FAILED } else { OK })
+    Ok(if failed > 0 || broken || total == 0 {
+        FAILED
+    } else {
+        OK
+    })
 }

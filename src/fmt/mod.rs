@@ -33,7 +33,11 @@ impl Printer {
     }
 
     fn blank(&mut self) {
-        if self.lines.last().is_some_and(|l| !l.text.is_empty() || l.trailing.is_some()) {
+        if self
+            .lines
+            .last()
+            .is_some_and(|l| !l.text.is_empty() || l.trailing.is_some())
+        {
             self.lines.push(Line::default());
         }
     }
@@ -106,8 +110,10 @@ pub fn format_ast(ast: &Ast, src: &str) -> String {
             stmt.kind,
             StmtKind::Rule(_) | StmtKind::Example(_) | StmtKind::Automation { .. }
         ) || prev_kind.is_some_and(|k| {
-            matches!(k, StmtKind::Rule(_) | StmtKind::Example(_) | StmtKind::Automation { .. })
-                || std::mem::discriminant(k) != std::mem::discriminant(&stmt.kind)
+            matches!(
+                k,
+                StmtKind::Rule(_) | StmtKind::Example(_) | StmtKind::Automation { .. }
+            ) || std::mem::discriminant(k) != std::mem::discriminant(&stmt.kind)
         });
         if let Some(end) = prev_end {
             let gap = src.get(end..stmt.span.start).unwrap_or("");
@@ -123,7 +129,10 @@ pub fn format_ast(ast: &Ast, src: &str) -> String {
             while let Some(StmtKind::Queue { name, sla, .. }) = stmts.get(j).map(|s| &s.kind) {
                 if j > i {
                     let gap = src
-                        .get(stmts.get(j - 1).map_or(0, |s| s.span.end)..stmts.get(j).map_or(0, |s| s.span.start))
+                        .get(
+                            stmts.get(j - 1).map_or(0, |s| s.span.end)
+                                ..stmts.get(j).map_or(0, |s| s.span.start),
+                        )
                         .unwrap_or("");
                     if has_blank_line(gap) {
                         break;
@@ -133,7 +142,10 @@ pub fn format_ast(ast: &Ast, src: &str) -> String {
                 slas.push(sla.as_ref().map_or(0, |l| width(&l.text)));
                 j += 1;
             }
-            let pad = (run.iter().copied().max().unwrap_or(0), slas.iter().copied().max().unwrap_or(0));
+            let pad = (
+                run.iter().copied().max().unwrap_or(0),
+                slas.iter().copied().max().unwrap_or(0),
+            );
             for k in i..j {
                 if let Some(s) = stmts.get(k) {
                     statement(&mut p, s, pad);
@@ -231,7 +243,10 @@ fn render(p: &Printer) -> String {
     let mut i = 0;
     while i < lines.len() {
         let mut j = i;
-        while lines.get(j).is_some_and(|l| l.trailing.is_some() && !l.text.is_empty()) {
+        while lines
+            .get(j)
+            .is_some_and(|l| l.trailing.is_some() && !l.text.is_empty())
+        {
             j += 1;
         }
         if j > i + 1 {
@@ -245,7 +260,11 @@ fn render(p: &Printer) -> String {
             for l in lines.get(i..j).unwrap_or(&[]) {
                 let code = format!("{}{}", " ".repeat(l.indent), l.text);
                 let pad = col - (l.indent + width(&l.text)) + 2;
-                out.push_str(&format!("{code}{}{}\n", " ".repeat(pad), l.trailing.as_deref().unwrap_or("")));
+                out.push_str(&format!(
+                    "{code}{}{}\n",
+                    " ".repeat(pad),
+                    l.trailing.as_deref().unwrap_or("")
+                ));
             }
             i = j;
             continue;
@@ -275,7 +294,12 @@ fn render(p: &Printer) -> String {
 }
 
 fn type_text(t: &TypeExpr) -> String {
-    let names = |v: &[Ident], sep: &str| v.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(sep);
+    let names = |v: &[Ident], sep: &str| {
+        v.iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
     let range = |lo: &Option<Literal>, hi: &Option<Literal>| match (lo, hi) {
         (None, _) => String::new(),
         (Some(l), None) => format!(" {}..", l.text),
@@ -306,19 +330,30 @@ fn modifier_text(m: &Modifier) -> String {
         Modifier::Note(n, _) => format!("note {}", quote(&n.value)),
         Modifier::Attach(items, _) => format!(
             "attach {}",
-            items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+            items
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
 
 fn lit_list(v: &[Literal]) -> String {
-    v.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(", ")
+    v.iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn cond_text(c: &Cond) -> String {
     match c {
         Cond::Or(parts, _) => parts.iter().map(cond_text).collect::<Vec<_>>().join(" or "),
-        Cond::And(parts, _) => parts.iter().map(cond_text).collect::<Vec<_>>().join(" and "),
+        Cond::And(parts, _) => parts
+            .iter()
+            .map(cond_text)
+            .collect::<Vec<_>>()
+            .join(" and "),
         Cond::Not(inner, _) => format!("not {}", cond_text(inner)),
         Cond::Group(inner, _) => format!("({})", cond_text(inner)),
         Cond::Atom(a) => atom_text(a),
@@ -379,7 +414,9 @@ fn condition(p: &mut Printer, c: &Cond, col: usize) {
 }
 
 fn modifiers_inline(mods: &[Modifier]) -> String {
-    mods.iter().map(|m| format!(" {}", modifier_text(m))).collect()
+    mods.iter()
+        .map(|m| format!(" {}", modifier_text(m)))
+        .collect()
 }
 
 /// `then ACTION MODIFIERS`, with the modifiers on their own lines when
@@ -409,7 +446,11 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
             p.line(0);
             let one = format!("field {}: {}", name.name, type_text(ty));
             let values = match ty {
-                TypeExpr::Enum(v) | TypeExpr::Set(v) | TypeExpr::Level(v) if width(&one) > WIDTH => Some(v),
+                TypeExpr::Enum(v) | TypeExpr::Set(v) | TypeExpr::Level(v)
+                    if width(&one) > WIDTH =>
+                {
+                    Some(v)
+                }
                 _ => None,
             };
             let Some(values) = values else {
@@ -427,7 +468,11 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
             let mut used = 2;
             let n = values.len();
             for (k, v) in values.iter().enumerate() {
-                let text = if k + 1 < n { format!("{}{sep}", v.name) } else { v.name.clone() };
+                let text = if k + 1 < n {
+                    format!("{}{sep}", v.name)
+                } else {
+                    v.name.clone()
+                };
                 if used > 2 && used + 1 + width(&text) > WIDTH {
                     p.line(2);
                     used = 2;
@@ -439,7 +484,10 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
                 used += width(&text);
             }
             p.line(0);
-            p.tok("}", Span::new(0, stmt.span.end.saturating_sub(1), stmt.span.end));
+            p.tok(
+                "}",
+                Span::new(0, stmt.span.end.saturating_sub(1), stmt.span.end),
+            );
         }
         StmtKind::Let { name, value } => {
             p.line(0);
@@ -474,21 +522,32 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
             p.tok(
                 &format!(
                     "ticket requires {}",
-                    items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+                    items
+                        .iter()
+                        .map(|i| i.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 stmt.span,
             );
         }
         StmtKind::Automation { field, entries } => {
             p.line(0);
-            p.tok(&format!("automation by {} {{", field.name), Span::new(0, stmt.span.start, field.span.end + 1));
+            p.tok(
+                &format!("automation by {} {{", field.name),
+                Span::new(0, stmt.span.start, field.span.end + 1),
+            );
             let lhs: Vec<String> = entries
                 .iter()
                 .map(|e| {
                     if e.otherwise {
                         "otherwise".to_string()
                     } else {
-                        e.values.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")
+                        e.values
+                            .iter()
+                            .map(|v| v.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     }
                 })
                 .collect();
@@ -496,12 +555,19 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
             for (e, l) in entries.iter().zip(&lhs) {
                 p.line(2);
                 p.tok(
-                    &format!("{l}{} => {}", " ".repeat(pad - width(l)), action_text(&e.action)),
+                    &format!(
+                        "{l}{} => {}",
+                        " ".repeat(pad - width(l)),
+                        action_text(&e.action)
+                    ),
                     e.span,
                 );
             }
             p.line(0);
-            p.tok("}", Span::new(0, stmt.span.end.saturating_sub(1), stmt.span.end));
+            p.tok(
+                "}",
+                Span::new(0, stmt.span.end.saturating_sub(1), stmt.span.end),
+            );
         }
         StmtKind::Rule(r) => {
             let indent = if r.name.is_some() { 2 } else { 0 };
@@ -510,7 +576,11 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
                 p.tok(&format!("rule {}", quote(&n.value)), n.span);
             }
             let cond = cond_text(&r.cond);
-            let one = format!("when {cond} then {}{}", action_text(&r.action), modifiers_inline(&r.modifiers));
+            let one = format!(
+                "when {cond} then {}{}",
+                action_text(&r.action),
+                modifiers_inline(&r.modifiers)
+            );
             p.line(indent);
             p.tok("when ", r.when_span);
             if r.name.is_none() && width(&one) <= WIDTH {
@@ -535,13 +605,21 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
                         ExampleValue::Set(items, _) if items.is_empty() => "{}".to_string(),
                         ExampleValue::Set(items, _) => format!(
                             "{{ {} }}",
-                            items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+                            items
+                                .iter()
+                                .map(|i| i.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     };
                     (format!("{} = {value}", f.name), f.span.to(v.span()))
                 })
                 .collect();
-            let joined = facts.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join(", ");
+            let joined = facts
+                .iter()
+                .map(|(s, _)| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             if !facts.is_empty() {
                 if 2 + width(&joined) <= WIDTH {
                     p.line(2);
@@ -554,7 +632,11 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
                     p.line(2);
                     let mut used = 2;
                     for (k, (s, span)) in facts.iter().enumerate() {
-                        let text = if k + 1 < n { format!("{s},") } else { s.clone() };
+                        let text = if k + 1 < n {
+                            format!("{s},")
+                        } else {
+                            s.clone()
+                        };
                         if used > 2 && used + 1 + width(&text) > WIDTH {
                             p.line(2);
                             used = 2;

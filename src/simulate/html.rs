@@ -67,7 +67,10 @@ fn bars(id: &str, title: &str, rows: &[(String, Vec<f64>)], series: &[(&str, &st
         }
     }
     svg.push_str("</svg>");
-    format!(r#"<figure class="chart" data-chart="{id}"><figcaption>{}</figcaption>{svg}</figure>"#, esc(title))
+    format!(
+        r#"<figure class="chart" data-chart="{id}"><figcaption>{}</figcaption>{svg}</figure>"#,
+        esc(title)
+    )
 }
 
 fn obj_rows(v: Option<&Json>) -> Vec<(String, Vec<f64>)> {
@@ -81,15 +84,24 @@ fn obj_rows(v: Option<&Json>) -> Vec<(String, Vec<f64>)> {
 }
 
 pub fn render(report: &Json) -> String {
-    let name = report.get("policy").and_then(Json::as_str).unwrap_or("policy");
-    let conv = report.get("conversations").and_then(Json::as_u64).unwrap_or(0);
+    let name = report
+        .get("policy")
+        .and_then(Json::as_str)
+        .unwrap_or("policy");
+    let conv = report
+        .get("conversations")
+        .and_then(Json::as_u64)
+        .unwrap_or(0);
     let mut body = String::new();
     body.push_str(&format!(
         "<header><h1>Escalation report: {}</h1><p>{} conversations replayed",
         esc(name),
         conv
     ));
-    let errs = report.get("errors").and_then(Json::as_array).map_or(0, Vec::len);
+    let errs = report
+        .get("errors")
+        .and_then(Json::as_array)
+        .map_or(0, Vec::len);
     if errs > 0 {
         body.push_str(&format!(", {errs} line(s) left out (listed at the end)"));
     }
@@ -97,11 +109,27 @@ pub fn render(report: &Json) -> String {
 
     body.push_str(r#"<section class="cards">"#);
     let labels = [
-        ("precision", "Escalation precision", "escalated and expected ÷ escalated"),
-        ("missed", "Missed escalations", "expected but not escalated ÷ expected"),
+        (
+            "precision",
+            "Escalation precision",
+            "escalated and expected ÷ escalated",
+        ),
+        (
+            "missed",
+            "Missed escalations",
+            "expected but not escalated ÷ expected",
+        ),
         ("automation", "Answered by the AI", "answered alone ÷ all"),
-        ("completeness", "Complete tickets", "tickets with every attach item"),
-        ("routing", "Right queue", "expected queue ÷ escalations naming one"),
+        (
+            "completeness",
+            "Complete tickets",
+            "tickets with every attach item",
+        ),
+        (
+            "routing",
+            "Right queue",
+            "expected queue ÷ escalations naming one",
+        ),
     ];
     for (k, label, def) in labels {
         debug_assert!(SCALAR_KPIS.contains(&k));
@@ -111,7 +139,11 @@ pub fn render(report: &Json) -> String {
             let o = old.as_f64();
             if let (Some(o), Some(n)) = (o, v) {
                 let d = (n - o) * 100.0;
-                let good = if lower_is_better(k) { d <= 0.0 } else { d >= 0.0 };
+                let good = if lower_is_better(k) {
+                    d <= 0.0
+                } else {
+                    d >= 0.0
+                };
                 delta = format!(
                     r#"<div class="delta {}">{:+.1} pts (was {})</div>"#,
                     if good { "good" } else { "bad" },
@@ -146,7 +178,12 @@ pub fn render(report: &Json) -> String {
         g("true_negative")
     ));
 
-    body.push_str(&bars("queue-load", "Load per queue", &obj_rows(report.get("queue_load")), &[("conversations", "#4169e1")]));
+    body.push_str(&bars(
+        "queue-load",
+        "Load per queue",
+        &obj_rows(report.get("queue_load")),
+        &[("conversations", "#4169e1")],
+    ));
     let rules: Vec<(String, Vec<f64>)> = match report.get("rule_stats") {
         Some(Json::Object(m)) => m
             .iter()
@@ -162,14 +199,24 @@ pub fn render(report: &Json) -> String {
             .collect(),
         _ => Vec::new(),
     };
-    body.push_str(&bars("rule-activity", "Rule activity", &rules, &[("matched", "#9db4f0"), ("won", "#1f3fa8")]));
+    body.push_str(&bars(
+        "rule-activity",
+        "Rule activity",
+        &rules,
+        &[("matched", "#9db4f0"), ("won", "#1f3fa8")],
+    ));
     body.push_str(&bars(
         "handoff-turns",
         "Customer turn of the handoff (0: decided without customer turns)",
         &obj_rows(report.get("handoff_turns")),
         &[("handoffs", "#c0392b")],
     ));
-    body.push_str(&bars("gaps", "Conversations per tag", &obj_rows(report.pointer("/kpis/gaps")), &[("conversations", "#8e44ad")]));
+    body.push_str(&bars(
+        "gaps",
+        "Conversations per tag",
+        &obj_rows(report.pointer("/kpis/gaps")),
+        &[("conversations", "#8e44ad")],
+    ));
 
     let mut tables = String::new();
     if let Some(Json::Object(m)) = report.pointer("/kpis/resolution") {
@@ -183,7 +230,10 @@ pub fn render(report: &Json) -> String {
         }
         tables.push_str("</table>");
     }
-    for (key, title) in [("rules_never_matched", "Rules that never matched"), ("rules_never_won", "Rules that never decided")] {
+    for (key, title) in [
+        ("rules_never_matched", "Rules that never matched"),
+        ("rules_never_won", "Rules that never decided"),
+    ] {
         if let Some(Json::Array(a)) = report.get(key) {
             if !a.is_empty() {
                 tables.push_str(&format!("<h2>{title}</h2><ul>"));
@@ -196,12 +246,17 @@ pub fn render(report: &Json) -> String {
     }
     if let Some(Json::Array(slow)) = report.get("slowest_handoffs") {
         if !slow.is_empty() {
-            tables.push_str("<h2>Slowest to hand off</h2><table><tr><th>line</th><th>id</th><th>turn</th></tr>");
+            tables.push_str(
+                "<h2>Slowest to hand off</h2><table><tr><th>line</th><th>id</th><th>turn</th></tr>",
+            );
             for x in slow {
                 tables.push_str(&format!(
                     "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                     x.get("line").and_then(Json::as_u64).unwrap_or(0),
-                    esc(&x.get("id").map(|i| i.as_str().map_or(i.to_string(), str::to_string)).unwrap_or_default()),
+                    esc(&x
+                        .get("id")
+                        .map(|i| i.as_str().map_or(i.to_string(), str::to_string))
+                        .unwrap_or_default()),
                     x.get("handoff_turn").and_then(Json::as_u64).unwrap_or(0)
                 ));
             }

@@ -62,9 +62,13 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
         line,
         error,
     };
-    let v: Json = serde_json::from_str(text).map_err(|e| fail(&Json::Null, format!("line is not valid JSON: {e}")))?;
+    let v: Json = serde_json::from_str(text)
+        .map_err(|e| fail(&Json::Null, format!("line is not valid JSON: {e}")))?;
     let Json::Object(obj) = v else {
-        return Err(fail(&Json::Null, "a conversation must be a JSON object".into()));
+        return Err(fail(
+            &Json::Null,
+            "a conversation must be a JSON object".into(),
+        ));
     };
     let id = obj.get("id").cloned().unwrap_or(Json::Null);
     if id.is_null() {
@@ -90,10 +94,17 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let mut typed = Facts::empty(model);
     let mut raw: Map<String, Json> = Map::new();
     if let Some(f) = conv_facts {
-        typed.merge_json(model, &Json::Object(f.clone())).map_err(|e| fail(&id, e.message))?;
+        typed
+            .merge_json(model, &Json::Object(f.clone()))
+            .map_err(|e| fail(&id, e.message))?;
         merge_raw(&mut raw, f);
     }
-    for (i, t) in turns.map(|t| t.as_slice()).unwrap_or(&[]).iter().enumerate() {
+    for (i, t) in turns
+        .map(|t| t.as_slice())
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
         let Json::Object(t) = t else {
             return Err(fail(&id, format!("turn {} must be an object", i + 1)));
         };
@@ -104,11 +115,18 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
                     .map_err(|e| fail(&id, format!("turn {}: {}", i + 1, e.message)))?;
                 turn_facts.push(Some(m));
             }
-            Some(_) => return Err(fail(&id, format!("turn {}: `facts` must be an object", i + 1))),
+            Some(_) => {
+                return Err(fail(
+                    &id,
+                    format!("turn {}: `facts` must be an object", i + 1),
+                ))
+            }
         }
     }
     let expected = obj.get("expected");
-    let expected_escalate = expected.and_then(|e| e.get("escalate")).and_then(Json::as_bool);
+    let expected_escalate = expected
+        .and_then(|e| e.get("escalate"))
+        .and_then(Json::as_bool);
     let expected_queue = expected
         .and_then(|e| e.get("queue"))
         .and_then(Json::as_str)
@@ -116,37 +134,49 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let resolution_minutes = obj.get("resolution_minutes").and_then(Json::as_f64);
     let context = obj.get("context").and_then(Json::as_object);
 
-    let message_field = model
-        .field("message")
-        .filter(|&i| model.fields.get(i).is_some_and(|f| f.ty == crate::check::model::FieldType::Text));
-    let turns_field = model
-        .field("turns")
-        .filter(|&i| model.fields.get(i).is_some_and(|f| matches!(f.ty, crate::check::model::FieldType::Int { .. })));
+    let message_field = model.field("message").filter(|&i| {
+        model
+            .fields
+            .get(i)
+            .is_some_and(|f| f.ty == crate::check::model::FieldType::Text)
+    });
+    let turns_field = model.field("turns").filter(|&i| {
+        model
+            .fields
+            .get(i)
+            .is_some_and(|f| matches!(f.ty, crate::check::model::FieldType::Int { .. }))
+    });
 
-    let decide = |typed: &Facts, raw: &Map<String, Json>, customer: usize, last_text: Option<&str>| {
-        let mut f = typed.clone();
-        if let (Some(mi), Some(t)) = (message_field, last_text) {
-            if !raw.contains_key("message") {
-                if let Some(slot) = f.values.get_mut(mi) {
-                    *slot = Some(Value::Text(t.to_string()));
+    let decide =
+        |typed: &Facts, raw: &Map<String, Json>, customer: usize, last_text: Option<&str>| {
+            let mut f = typed.clone();
+            if let (Some(mi), Some(t)) = (message_field, last_text) {
+                if !raw.contains_key("message") {
+                    if let Some(slot) = f.values.get_mut(mi) {
+                        *slot = Some(Value::Text(t.to_string()));
+                    }
                 }
             }
-        }
-        if let Some(ti) = turns_field {
-            if !raw.contains_key("turns") {
-                if let Some(slot) = f.values.get_mut(ti) {
-                    *slot = Some(Value::Num(customer as f64));
+            if let Some(ti) = turns_field {
+                if !raw.contains_key("turns") {
+                    if let Some(slot) = f.values.get_mut(ti) {
+                        *slot = Some(Value::Num(customer as f64));
+                    }
                 }
             }
-        }
-        policy.decide(&f)
-    };
+            policy.decide(&f)
+        };
 
     let mut customer = 0usize;
     let mut last_text: Option<&str> = None;
     let mut last: Option<Decision<'p>> = None;
     let mut handoff_turn = None;
-    for (t, tf) in turns.map(|t| t.as_slice()).unwrap_or(&[]).iter().zip(&turn_facts) {
+    for (t, tf) in turns
+        .map(|t| t.as_slice())
+        .unwrap_or(&[])
+        .iter()
+        .zip(&turn_facts)
+    {
         if let Some(m) = tf {
             // validated above
             let _ = typed.merge_json(model, &Json::Object((*m).clone()));
@@ -181,7 +211,9 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let complete = (decision.action != ActionKind::Answer).then(|| {
         decision.attach.iter().all(|item| {
             let in_facts = raw.get(*item).is_some_and(non_empty)
-                || (*item == "message" && message_field.is_some() && last_text.is_some_and(|t| !t.is_empty()));
+                || (*item == "message"
+                    && message_field.is_some()
+                    && last_text.is_some_and(|t| !t.is_empty()));
             in_facts || context.and_then(|c| c.get(*item)).is_some_and(non_empty)
         })
     });
@@ -329,7 +361,8 @@ impl Totals {
             if let Some(t) = o.handoff_turn {
                 *self.handoff_turns.entry(t).or_default() += 1;
                 self.slowest.push((t, o.id.clone(), o.line));
-                self.slowest.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2)));
+                self.slowest
+                    .sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2)));
                 self.slowest.truncate(SLOWEST_KEPT);
             }
         }

@@ -6,7 +6,13 @@ use crate::Model;
 use serde_json::{json, Map, Value as Json};
 
 /// The KPIs that are single numbers, in report order.
-pub const SCALAR_KPIS: &[&str] = &["precision", "missed", "automation", "completeness", "routing"];
+pub const SCALAR_KPIS: &[&str] = &[
+    "precision",
+    "missed",
+    "automation",
+    "completeness",
+    "routing",
+];
 
 /// Lower is better for these; higher for the others.
 pub fn lower_is_better(kpi: &str) -> bool {
@@ -88,7 +94,10 @@ pub fn add_baseline(report: &mut Json, earlier: &Json) {
     let mut base = Map::new();
     let mut change = Map::new();
     for k in SCALAR_KPIS {
-        let old = earlier.pointer(&format!("/kpis/{k}")).cloned().unwrap_or(Json::Null);
+        let old = earlier
+            .pointer(&format!("/kpis/{k}"))
+            .cloned()
+            .unwrap_or(Json::Null);
         let new = report.pointer(&format!("/kpis/{k}")).and_then(Json::as_f64);
         change.insert(
             k.to_string(),
@@ -124,14 +133,21 @@ impl std::str::FromStr for Gate {
             .ok_or_else(|| format!("expected KPI=NUMBER such as `precision=0.9`, found `{s}`"))?;
         let k = k.trim();
         if !SCALAR_KPIS.contains(&k) {
-            return Err(format!("unknown KPI `{k}`: use one of {}", SCALAR_KPIS.join(", ")));
+            return Err(format!(
+                "unknown KPI `{k}`: use one of {}",
+                SCALAR_KPIS.join(", ")
+            ));
         }
         let v: f64 = v
             .trim()
             .trim_end_matches('%')
             .parse()
             .map_err(|_| format!("`{v}` is not a number"))?;
-        let v = if s.trim_end().ends_with('%') { v / 100.0 } else { v };
+        let v = if s.trim_end().ends_with('%') {
+            v / 100.0
+        } else {
+            v
+        };
         Ok(Gate {
             kpi: k.to_string(),
             limit: v,
@@ -144,7 +160,9 @@ impl std::str::FromStr for Gate {
 pub fn failed_gates(report: &Json, gates: &[Gate]) -> Vec<String> {
     let mut out = Vec::new();
     for g in gates {
-        let v = report.pointer(&format!("/kpis/{}", g.kpi)).and_then(Json::as_f64);
+        let v = report
+            .pointer(&format!("/kpis/{}", g.kpi))
+            .and_then(Json::as_f64);
         match v {
             None => out.push(format!(
                 "`{}` has no value (no conversation counts towards it), so `--fail-{} {}={}` cannot pass",
@@ -171,12 +189,29 @@ fn pct(v: Option<f64>) -> String {
 
 /// The terminal view of a report.
 pub fn human(report: &Json, colour: bool) -> String {
-    let bold = |s: &str| if colour { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() };
+    let bold = |s: &str| {
+        if colour {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
     let mut s = String::new();
-    let name = report.get("policy").and_then(Json::as_str).unwrap_or("policy");
-    let conv = report.get("conversations").and_then(Json::as_u64).unwrap_or(0);
-    let errors = report.get("errors").and_then(Json::as_array).map_or(0, Vec::len);
-    s.push_str(&bold(&format!("simulation of `{name}` over {conv} conversations")));
+    let name = report
+        .get("policy")
+        .and_then(Json::as_str)
+        .unwrap_or("policy");
+    let conv = report
+        .get("conversations")
+        .and_then(Json::as_u64)
+        .unwrap_or(0);
+    let errors = report
+        .get("errors")
+        .and_then(Json::as_array)
+        .map_or(0, Vec::len);
+    s.push_str(&bold(&format!(
+        "simulation of `{name}` over {conv} conversations"
+    )));
     if errors > 0 {
         s.push_str(&format!(" ({errors} line(s) left out, listed below)"));
     }
@@ -184,22 +219,46 @@ pub fn human(report: &Json, colour: bool) -> String {
     s.push_str(&bold("KPIs\n"));
     let has_base = report.get("baseline").is_some();
     let labels = [
-        ("precision", "escalation precision", "escalated and expected / escalated"),
-        ("missed", "missed escalations", "expected but not escalated / expected"),
+        (
+            "precision",
+            "escalation precision",
+            "escalated and expected / escalated",
+        ),
+        (
+            "missed",
+            "missed escalations",
+            "expected but not escalated / expected",
+        ),
         ("automation", "answered by the AI", "answered alone / all"),
-        ("completeness", "complete tickets", "tickets carrying every attach item"),
-        ("routing", "routed to the right queue", "expected queue / escalations naming one"),
+        (
+            "completeness",
+            "complete tickets",
+            "tickets carrying every attach item",
+        ),
+        (
+            "routing",
+            "routed to the right queue",
+            "expected queue / escalations naming one",
+        ),
     ];
     for (k, label, def) in labels {
         let v = report.pointer(&format!("/kpis/{k}")).and_then(Json::as_f64);
         let mut line = format!("  {label:<26} {:>7}", pct(v));
         if has_base {
-            let old = report.pointer(&format!("/baseline/kpis/{k}")).and_then(Json::as_f64);
+            let old = report
+                .pointer(&format!("/baseline/kpis/{k}"))
+                .and_then(Json::as_f64);
             let delta = match (old, v) {
                 (Some(o), Some(n)) => {
                     let d = (n - o) * 100.0;
                     let better = if lower_is_better(k) { d < 0.0 } else { d > 0.0 };
-                    let arrow = if d.abs() < 1e-9 { "=" } else if better { "▲" } else { "▼" };
+                    let arrow = if d.abs() < 1e-9 {
+                        "="
+                    } else if better {
+                        "▲"
+                    } else {
+                        "▼"
+                    };
                     format!("{arrow} {d:+.1} pts")
                 }
                 _ => "".into(),
@@ -220,45 +279,78 @@ pub fn human(report: &Json, colour: bool) -> String {
             g("true_negative")
         ));
     }
-    let table = |s: &mut String, title: &str, obj: Option<&Json>, fmt_v: &dyn Fn(&Json) -> String| {
-        let Some(Json::Object(m)) = obj else { return };
-        if m.is_empty() {
-            return;
-        }
-        s.push_str(&format!("\n{}\n", bold(title)));
-        for (k, v) in m {
-            s.push_str(&format!("  {k:<28} {}\n", fmt_v(v)));
-        }
-    };
-    table(&mut s, "load per queue", report.get("queue_load"), &|v| v.to_string());
-    table(&mut s, "median minutes to resolution after handoff", report.pointer("/kpis/resolution"), &|v| {
-        v.as_f64().map_or("—".into(), |x| format!("{x:.1}"))
+    let table =
+        |s: &mut String, title: &str, obj: Option<&Json>, fmt_v: &dyn Fn(&Json) -> String| {
+            let Some(Json::Object(m)) = obj else { return };
+            if m.is_empty() {
+                return;
+            }
+            s.push_str(&format!("\n{}\n", bold(title)));
+            for (k, v) in m {
+                s.push_str(&format!("  {k:<28} {}\n", fmt_v(v)));
+            }
+        };
+    table(&mut s, "load per queue", report.get("queue_load"), &|v| {
+        v.to_string()
     });
-    table(&mut s, "conversations per tag (knowledge gaps first)", report.pointer("/kpis/gaps"), &|v| v.to_string());
-    table(&mut s, "rules: matched / won", report.get("rule_stats"), &|v| {
-        format!(
-            "{:>6} / {:<6}",
-            v.get("matched").and_then(Json::as_u64).unwrap_or(0),
-            v.get("won").and_then(Json::as_u64).unwrap_or(0)
-        )
-    });
-    for (key, label) in [("rules_never_matched", "never matched"), ("rules_never_won", "never won")] {
+    table(
+        &mut s,
+        "median minutes to resolution after handoff",
+        report.pointer("/kpis/resolution"),
+        &|v| v.as_f64().map_or("—".into(), |x| format!("{x:.1}")),
+    );
+    table(
+        &mut s,
+        "conversations per tag (knowledge gaps first)",
+        report.pointer("/kpis/gaps"),
+        &|v| v.to_string(),
+    );
+    table(
+        &mut s,
+        "rules: matched / won",
+        report.get("rule_stats"),
+        &|v| {
+            format!(
+                "{:>6} / {:<6}",
+                v.get("matched").and_then(Json::as_u64).unwrap_or(0),
+                v.get("won").and_then(Json::as_u64).unwrap_or(0)
+            )
+        },
+    );
+    for (key, label) in [
+        ("rules_never_matched", "never matched"),
+        ("rules_never_won", "never won"),
+    ] {
         if let Some(Json::Array(a)) = report.get(key) {
             if !a.is_empty() {
-                let names: Vec<String> = a.iter().filter_map(Json::as_str).map(|n| format!("`{n}`")).collect();
+                let names: Vec<String> = a
+                    .iter()
+                    .filter_map(Json::as_str)
+                    .map(|n| format!("`{n}`"))
+                    .collect();
                 s.push_str(&format!("  {label}: {}\n", names.join(", ")));
             }
         }
     }
-    table(&mut s, "handoff turn (customer turns before handoff)", report.get("handoff_turns"), &|v| v.to_string());
+    table(
+        &mut s,
+        "handoff turn (customer turns before handoff)",
+        report.get("handoff_turns"),
+        &|v| v.to_string(),
+    );
     if let Some(Json::Array(slow)) = report.get("slowest_handoffs") {
         if !slow.is_empty() {
-            s.push_str(&format!("\n{}\n", bold("slowest to hand off (worth a look)")));
+            s.push_str(&format!(
+                "\n{}\n",
+                bold("slowest to hand off (worth a look)")
+            ));
             for x in slow {
                 s.push_str(&format!(
                     "  line {:<6} {:<20} turn {}\n",
                     x.get("line").and_then(Json::as_u64).unwrap_or(0),
-                    x.get("id").map(|i| i.as_str().map_or(i.to_string(), str::to_string)).unwrap_or_default(),
+                    x.get("id")
+                        .map(|i| i.as_str().map_or(i.to_string(), str::to_string))
+                        .unwrap_or_default(),
                     x.get("handoff_turn").and_then(Json::as_u64).unwrap_or(0)
                 ));
             }
@@ -275,7 +367,10 @@ pub fn human(report: &Json, colour: bool) -> String {
                 ));
             }
             if errs.len() > 50 {
-                s.push_str(&format!("  … and {} more (see --format json)\n", errs.len() - 50));
+                s.push_str(&format!(
+                    "  … and {} more (see --format json)\n",
+                    errs.len() - 50
+                ));
             }
         }
     }

@@ -212,7 +212,10 @@ pub fn nesting(text: &str) -> (usize, usize) {
         let mut in_str = false;
         let mut escaped = false;
         let mut word = String::new();
-        for (i, c) in code.char_indices().chain(std::iter::once((code.len(), ' '))) {
+        for (i, c) in code
+            .char_indices()
+            .chain(std::iter::once((code.len(), ' ')))
+        {
             if in_str {
                 if escaped {
                     escaped = false;

@@ -15,7 +15,6 @@ use pest::Parser as _;
 #[grammar = "../grammar/handover.pest"]
 struct Grammar;
 
-
 /// Parse one file. Never fails: what does not parse becomes `syntax`
 /// diagnostics and `StmtKind::Error` statements.
 pub fn parse(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
@@ -58,7 +57,9 @@ pub fn parse(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
                         lex::MAX_NESTING
                     ),
                 )
-                .with_help("split the rule into several rules, or remove redundant parentheses and `not`s"),
+                .with_help(
+                    "split the rule into several rules, or remove redundant parentheses and `not`s",
+                ),
             );
             ast.stmts.push(error_stmt(stmt_span));
             continue;
@@ -88,13 +89,17 @@ pub fn parse(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
                 // The error is at the first word of a later line: the lines
                 // above may be a whole statement and this line a stray one
                 // (a misspelled keyword). Split there and try both halves.
-                let line_start = chunk.get(..pos).map_or(0, |s| s.rfind('\n').map_or(0, |i| i + 1));
-                let only_space_before =
-                    chunk.get(line_start..pos).is_some_and(|s| s.trim().is_empty());
+                let line_start = chunk
+                    .get(..pos)
+                    .map_or(0, |s| s.rfind('\n').map_or(0, |i| i + 1));
+                let only_space_before = chunk
+                    .get(line_start..pos)
+                    .is_some_and(|s| s.trim().is_empty());
                 if line_start > 0
                     && only_space_before
                     && !lex::code_is_blank(chunk.get(..line_start).unwrap_or(""))
-                    && Grammar::parse(Rule::statement_file, chunk.get(..line_start).unwrap_or("")).is_ok()
+                    && Grammar::parse(Rule::statement_file, chunk.get(..line_start).unwrap_or(""))
+                        .is_ok()
                 {
                     queue.push((start + line_start, end));
                     queue.push((start, start + line_start));
@@ -324,7 +329,9 @@ impl Builder<'_> {
                                 l.span,
                                 format!("expected a duration after `sla`, found `{}`", l.text),
                             )
-                            .with_help("write the time to first response as `30m`, `2h`, `1d` or `1h30m`"),
+                            .with_help(
+                                "write the time to first response as `30m`, `2h`, `1d` or `1h30m`",
+                            ),
                         );
                     }
                 }
@@ -367,7 +374,9 @@ impl Builder<'_> {
                                     b.span,
                                     "expected a new line before the next automation entry",
                                 )
-                                .with_help("write each `VALUES => ACTION` entry on a line of its own"),
+                                .with_help(
+                                    "write each `VALUES => ACTION` entry on a line of its own",
+                                ),
                             );
                         }
                     }
@@ -702,7 +711,6 @@ impl Builder<'_> {
     }
 }
 
-
 fn first_word_of(s: &str) -> &str {
     s.split_whitespace().next().unwrap_or(s)
 }
@@ -829,7 +837,9 @@ pub fn parse_numeric(text: &str) -> Result<LitKind, String> {
                 "malformed duration `{text}`: use whole numbers with `d`, `h` or `m`, largest first"
             ));
         }
-        let n: f64 = num.parse().map_err(|_| format!("malformed duration `{text}`"))?;
+        let n: f64 = num
+            .parse()
+            .map_err(|_| format!("malformed duration `{text}`"))?;
         minutes += n * mult;
         last_rank = rank;
         any = true;
@@ -867,4 +877,3 @@ fn shift_decimal(p: &str) -> String {
         format!("{sign}{i}.{f}")
     }
 }
-

@@ -82,7 +82,10 @@ fn found(chunk: &str, pos: usize) -> String {
             .take(40)
             .collect()
     } else {
-        rest.chars().take_while(|c| !c.is_whitespace()).take(1).collect()
+        rest.chars()
+            .take_while(|c| !c.is_whitespace())
+            .take(1)
+            .collect()
     };
     if word.is_empty() {
         "the end of the line".into()
@@ -153,7 +156,7 @@ pub(super) fn syntax_diagnostic(
     }
     let span = Span::new(file, base + pos, base + end);
     let has = |r: Rule| positives.contains(&r);
-    let at_start = chunk.get(..pos).is_some_and(|s| super::lex::code_is_blank(s));
+    let at_start = chunk.get(..pos).is_some_and(super::lex::code_is_blank);
     let bare_word = found_tok.trim_matches('`').to_string();
 
     let (message, help) = if at_start {
@@ -171,7 +174,10 @@ pub(super) fn syntax_diagnostic(
             format!("expected `then` after the condition, found {found_tok}"),
             Some(match kw {
                 Some(_) => "did you mean `then`?".to_string(),
-                None => "a rule reads `when CONDITION then ACTION`; join conditions with `and` or `or`".to_string(),
+                None => {
+                    "a rule reads `when CONDITION then ACTION`; join conditions with `and` or `or`"
+                        .to_string()
+                }
             }),
         )
     } else if has(Rule::kw_when) && !has(Rule::kw_rule) {
@@ -186,7 +192,10 @@ pub(super) fn syntax_diagnostic(
     } else if has(Rule::kw_expect) {
         (
             format!("expected `expect` after the example's facts, found {found_tok}"),
-            Some("an example reads `example \"name\" { FIELD = VALUE, ... } expect ACTION`".to_string()),
+            Some(
+                "an example reads `example \"name\" { FIELD = VALUE, ... } expect ACTION`"
+                    .to_string(),
+            ),
         )
     } else if prev_word == "priority" && has(Rule::ident) {
         (
@@ -197,7 +206,11 @@ pub(super) fn syntax_diagnostic(
         let open = unclosed_brace(chunk);
         let d = Diagnostic::new(
             Code::Syntax,
-            Span::new(file, base + open.unwrap_or(pos), base + open.map_or(pos + 1, |o| o + 1)),
+            Span::new(
+                file,
+                base + open.unwrap_or(pos),
+                base + open.map_or(pos + 1, |o| o + 1),
+            ),
             "this `{` is never closed".to_string(),
         )
         .with_help("add the matching `}` at the end of the list or block");
@@ -229,7 +242,12 @@ pub(super) fn syntax_diagnostic(
             Some("a number starts with a digit: write `0.5`, not `.5`".to_string())
         } else if has(Rule::rparen) {
             Some("close the `(` opened earlier with `)` before going on".to_string())
-        } else if positives.iter().any(|r| matches!(r, Rule::kw_priority | Rule::kw_tag | Rule::kw_note | Rule::kw_attach)) {
+        } else if positives.iter().any(|r| {
+            matches!(
+                r,
+                Rule::kw_priority | Rule::kw_tag | Rule::kw_note | Rule::kw_attach
+            )
+        }) {
             Some("after the action come modifiers: `priority urgent`, `tag \"text\"`, `note \"text\"`, `attach summary`; a new statement starts on a new line".to_string())
         } else if has(Rule::cmp_op) {
             Some("compare a field with `=`, `!=`, `<`, `<=`, `>`, `>=`, `in { ... }`, `has`, `matches`, `contains` or `is missing`".to_string())

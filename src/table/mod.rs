@@ -3,7 +3,6 @@
 //! cell the set of facts it accepts. The hit policy is DMN *Priority* over
 //! answer < draft < route < human, with the automation block as baseline.
 
-
 use crate::check::model::{Cell, CondM, Model};
 use crate::diag::{Code, Diagnostic};
 
@@ -69,8 +68,12 @@ pub fn nnf(model: &Model, c: &CondM, negate: bool) -> Nnf {
 /// How many rows the expansion would produce (saturating).
 pub fn dnf_size(n: &Nnf) -> usize {
     match n {
-        Nnf::Or(parts) => parts.iter().fold(0usize, |a, p| a.saturating_add(dnf_size(p))),
-        Nnf::And(parts) => parts.iter().fold(1usize, |a, p| a.saturating_mul(dnf_size(p))),
+        Nnf::Or(parts) => parts
+            .iter()
+            .fold(0usize, |a, p| a.saturating_add(dnf_size(p))),
+        Nnf::And(parts) => parts
+            .iter()
+            .fold(1usize, |a, p| a.saturating_mul(dnf_size(p))),
         Nnf::Lit(..) => 1,
     }
 }
@@ -110,7 +113,11 @@ pub fn dnf(model: &Model, n: &Nnf) -> Vec<Vec<(usize, Cell)>> {
 
 /// Intersect two conjunctions column by column; None when a column
 /// becomes empty.
-pub fn conjoin(model: &Model, a: &[(usize, Cell)], b: &[(usize, Cell)]) -> Option<Vec<(usize, Cell)>> {
+pub fn conjoin(
+    model: &Model,
+    a: &[(usize, Cell)],
+    b: &[(usize, Cell)],
+) -> Option<Vec<(usize, Cell)>> {
     let mut out: Vec<(usize, Cell)> = a.to_vec();
     for (f, c) in b {
         match out.iter_mut().find(|(g, _)| g == f) {

@@ -125,7 +125,11 @@ pub fn to_json(model: &Model, table: &Table) -> Json {
         .collect();
     let baseline = model.automation.as_ref().map(|a| {
         let fname = model.fields.get(a.field).map_or("", |f| f.name.as_str());
-        let values = model.fields.get(a.field).map(|f| f.ty.values().to_vec()).unwrap_or_default();
+        let values = model
+            .fields
+            .get(a.field)
+            .map(|f| f.ty.values().to_vec())
+            .unwrap_or_default();
         let mut by_value = serde_json::Map::new();
         for (v, act) in values.iter().zip(&a.by_value) {
             by_value.insert(v.clone(), action_json(act));
@@ -177,8 +181,16 @@ fn interval_text(s: &IntervalSet) -> String {
             let (lo, hi) = (p.lo.value, p.hi.value);
             match (lo.is_infinite(), hi.is_infinite()) {
                 (true, true) => "any".to_string(),
-                (true, false) => format!("{} {}", if p.hi.inclusive { "<=" } else { "<" }, fmt_num(hi)),
-                (false, true) => format!("{} {}", if p.lo.inclusive { ">=" } else { ">" }, fmt_num(lo)),
+                (true, false) => format!(
+                    "{} {}",
+                    if p.hi.inclusive { "<=" } else { "<" },
+                    fmt_num(hi)
+                ),
+                (false, true) => format!(
+                    "{} {}",
+                    if p.lo.inclusive { ">=" } else { ">" },
+                    fmt_num(lo)
+                ),
                 (false, false) if lo == hi => format!("= {}", fmt_num(lo)),
                 _ => format!(
                     "{}{}, {}{}",
@@ -219,8 +231,16 @@ pub fn cell_text(ty: &FieldType, c: &Cell) -> String {
                         SetPred::HasAll(v) => ("has all", v),
                     };
                     let n = names(ty, v);
-                    let body = if n.len() == 1 { format!("has {}", n.join("")) } else { format!("{k} {{{}}}", n.join(", ")) };
-                    if *want { body } else { format!("not {body}") }
+                    let body = if n.len() == 1 {
+                        format!("has {}", n.join(""))
+                    } else {
+                        format!("{k} {{{}}}", n.join(", "))
+                    };
+                    if *want {
+                        body
+                    } else {
+                        format!("not {body}")
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join(" and ")
@@ -235,7 +255,11 @@ pub fn cell_text(ty: &FieldType, c: &Cell) -> String {
                         TextPred::Matches(s) => format!("matches {}", quote(s)),
                         TextPred::Contains(s) => format!("contains {}", quote(s)),
                     };
-                    if *want { body } else { format!("not {body}") }
+                    if *want {
+                        body
+                    } else {
+                        format!("not {body}")
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join(" and ")
@@ -255,11 +279,16 @@ pub fn grid(model: &Model, table: &Table) -> (Vec<String>, Vec<Vec<String>>) {
         .filter(|fi| table.rows.iter().any(|r| r.cell(*fi).is_some()))
         .collect();
     let mut header = vec!["#".to_string(), "rule".to_string()];
-    header.extend(used.iter().filter_map(|fi| model.fields.get(*fi).map(|f| f.name.clone())));
+    header.extend(
+        used.iter()
+            .filter_map(|fi| model.fields.get(*fi).map(|f| f.name.clone())),
+    );
     header.extend(["action", "queue", "priority", "tags", "attach"].map(String::from));
     let mut rows = Vec::new();
     for (i, row) in table.rows.iter().enumerate() {
-        let Some(rule) = model.rules.get(row.rule) else { continue };
+        let Some(rule) = model.rules.get(row.rule) else {
+            continue;
+        };
         let mut cells = vec![(i + 1).to_string(), rule.name.clone()];
         for fi in &used {
             let text = match (row.cell(*fi), model.fields.get(*fi)) {
@@ -271,8 +300,16 @@ pub fn grid(model: &Model, table: &Table) -> (Vec<String>, Vec<Vec<String>>) {
         cells.push(rule.action.kind.as_str().into());
         cells.push(rule.action.queue.clone().unwrap_or_else(|| "-".into()));
         cells.push(rule.priority.as_str().into());
-        cells.push(if rule.tags.is_empty() { "-".into() } else { rule.tags.join(", ") });
-        cells.push(if rule.attach.is_empty() { "-".into() } else { rule.attach.join(", ") });
+        cells.push(if rule.tags.is_empty() {
+            "-".into()
+        } else {
+            rule.tags.join(", ")
+        });
+        cells.push(if rule.attach.is_empty() {
+            "-".into()
+        } else {
+            rule.attach.join(", ")
+        });
         rows.push(cells);
     }
     (header, rows)
@@ -282,8 +319,13 @@ fn baseline_lines(model: &Model) -> Vec<String> {
     let Some(a) = &model.automation else {
         return vec!["baseline: answer (no automation block)".into()];
     };
-    let Some(f) = model.fields.get(a.field) else { return Vec::new() };
-    let mut out = vec![format!("baseline by `{}` (rules can only make it stricter):", f.name)];
+    let Some(f) = model.fields.get(a.field) else {
+        return Vec::new();
+    };
+    let mut out = vec![format!(
+        "baseline by `{}` (rules can only make it stricter):",
+        f.name
+    )];
     for (v, act) in f.ty.values().iter().zip(&a.by_value) {
         out.push(format!("  {v} => {}", act.describe()));
     }
@@ -351,10 +393,20 @@ pub fn to_markdown(model: &Model, table: &Table) -> String {
         "### Decision table: {}\n\nHit policy: **priority** (answer < draft < route < human; then priority; then file order).\n\n",
         model.name.as_deref().unwrap_or("policy")
     );
-    out.push_str(&format!("| {} |\n", header.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | ")));
+    out.push_str(&format!(
+        "| {} |\n",
+        header
+            .iter()
+            .map(|h| esc(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    ));
     out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
     for r in &rows {
-        out.push_str(&format!("| {} |\n", r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | ")));
+        out.push_str(&format!(
+            "| {} |\n",
+            r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | ")
+        ));
     }
     out.push('\n');
     for l in baseline_lines(model) {
