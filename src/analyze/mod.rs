@@ -160,7 +160,9 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
             .get(ri)
             .map_or(&[][..], |v| v.as_slice());
         if regions.is_empty() {
-            unsat[ri] = true;
+            if let Some(u) = unsat.get_mut(ri) {
+                *u = true;
+            }
             out.push(unsatisfiable(
                 model,
                 &layout,
@@ -280,7 +282,9 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
             t
         };
         let example = mine.first().map(|m| layout.space.witness(m));
-        shadowed[ri] = true;
+        if let Some(s) = shadowed.get_mut(ri) {
+            *s = true;
+        }
         let mut d = Diagnostic::new(
             Code::ShadowedRule,
             rule.span,

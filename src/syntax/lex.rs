@@ -115,10 +115,8 @@ fn first_word(line: &str) -> Option<&str> {
 fn has_word(code: &str, word: &str) -> bool {
     let mut in_str = false;
     let mut escaped = false;
-    let bytes: Vec<(usize, char)> = code.char_indices().collect();
-    let mut i = 0;
-    while i < bytes.len() {
-        let (off, c) = bytes[i];
+    let mut current = String::new();
+    for c in code.chars().chain(std::iter::once(' ')) {
         if in_str {
             if escaped {
                 escaped = false;
@@ -127,26 +125,19 @@ fn has_word(code: &str, word: &str) -> bool {
             } else if c == '"' {
                 in_str = false;
             }
-            i += 1;
-            continue;
-        }
-        if c == '"' {
-            in_str = true;
-            i += 1;
             continue;
         }
         if is_ident_char(c) {
-            let start = off;
-            while i < bytes.len() && is_ident_char(bytes[i].1) {
-                i += 1;
-            }
-            let end = bytes.get(i).map_or(code.len(), |b| b.0);
-            if code.get(start..end) == Some(word) {
-                return true;
-            }
+            current.push(c);
             continue;
         }
-        i += 1;
+        if current == word {
+            return true;
+        }
+        current.clear();
+        if c == '"' {
+            in_str = true;
+        }
     }
     false
 }

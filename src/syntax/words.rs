@@ -95,10 +95,10 @@ fn found(chunk: &str, pos: usize) -> String {
 }
 
 fn join_or(items: &[&str]) -> String {
-    match items.len() {
-        0 => String::new(),
-        1 => items[0].to_string(),
-        n => format!("{} or {}", items[..n - 1].join(", "), items[n - 1]),
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {}", rest.join(", "), last),
     }
 }
 
