@@ -1,0 +1,217 @@
+//! The commands as a user runs them, on the bundled examples.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
+    cmd.args(args).current_dir(root()).env("NO_COLOR", "1");
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(input) = stdin {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!err.contains("panicked"), "panic: {err}");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), err)
+}
+
+fn example_dirs() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && std::fs::read_dir(p).unwrap().any(|f| f.unwrap().path().extension().is_some_and(|e| e == "handover")))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn examples_check_clean_format_clean_and_pass_their_examples() {
+    let dirs = example_dirs();
+    assert!(dirs.len() >= 6, "{dirs:?}");
+    for d in &dirs {
+        let d = d.to_str().unwrap();
+        let (code, out, err) = run(&["check", d, "--deny-warnings"], None);
+        assert_eq!(code, 0, "{d}: {out}{err}");
+        let (code, out, _) = run(&["fmt", "--check", d], None);
+        assert_eq!(code, 0, "{d} is not formatted: {out}");
+        let (code, out, err) = run(&["test", d], None);
+        assert_eq!(code, 0, "{d}: {out}{err}");
+        assert!(out.contains(" passed, 0 failed"), "{out}");
+    }
+}
+
+#[test]
+fn compile_in_four_formats() {
+    for d in example_dirs() {
+        let name = d.file_name().unwrap().to_string_lossy().into_owned();
+        let d = d.to_str().unwrap();
+        for format in ["json", "table", "markdown", "csv"] {
+            let (code, out, err) = run(&["compile", d, "--format", format], None);
+            assert_eq!(code, 0, "{err}");
+            if format == "json" {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(v["format"], "handover-table/1");
+                assert!(!v["rows"].as_array().unwrap().is_empty());
+            }
+            if name == "acme" || name == "marketplace" {
+                insta::assert_snapshot!(format!("compile_{name}_{format}"), out);
+            }
+        }
+    }
+}
+
+#[test]
+fn decide_and_explain() {
+    let facts = concat!(
+        r#"{"id": "a", "facts": {"category": "refund", "value": "vip", "sentiment": "angry", "confidence": 0.4}}"#,
+        "\n",
+        r#"{"category": "billing", "confidence": 0.9}"#,
+        "\n\n",
+        r#"{"id": "bad", "facts": {"value": "gold"}}"#,
+        "\n"
+    );
+    let (code, out, _) = run(&["decide", "examples/acme", "--facts", "-"], Some(facts));
+    assert_eq!(code, 1, "a bad line makes the run exit 1");
+    insta::assert_snapshot!("decide_json", out);
+    let (_, out, _) = run(&["decide", "examples/acme", "--facts", "-", "--explain", "--format", "human"], Some(facts));
+    assert!(out.contains("why: `line 30` wins"), "{out}");
+    insta::assert_snapshot!("decide_explain_human", out);
+    let (_, out, _) = run(&["decide", "examples/acme", "--facts", "-", "--explain"], Some(facts));
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert!(first["explain"]["rules"].as_array().unwrap().len() == 4);
+    assert_eq!(first["explain"]["rules"][1]["conditions"][0]["result"], "true");
+}
+
+#[test]
+fn test_reports_failures_and_junit_is_xml() {
+    let dir = std::env::temp_dir().join(format!("handover-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("p.handover");
+    std::fs::write(
+        &p,
+        "field category: enum { refund, other }\nqueue \"billing\"\nwhen category = refund then route \"billing\" priority high\nexample \"refund goes to billing\" { category = refund } expect route \"billing\" priority high\nexample \"wrong on purpose\" { category = refund } expect answer\nexample \"other is answered\" { category = other } expect answer\n",
+    )
+    .unwrap();
+    let p = p.to_str().unwrap();
+    let (code, out, _) = run(&["test", p], None);
+    assert_eq!(code, 1);
+    assert!(out.contains("3 examples: 2 passed, 1 failed"), "{out}");
+    assert!(out.contains("action: expected `answer`, got `route`"), "{out}");
+    let (_, xml, _) = run(&["test", p, "--format", "junit"], None);
+    let check = Command::new("python3")
+        .args(["-c", "import sys, xml.etree.ElementTree as E; r = E.fromstring(sys.stdin.read()); assert r.tag == 'testsuites' and r.get('failures') == '1' and len(r.findall('.//testcase')) == 3"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(xml.as_bytes())?;
+            c.wait()
+        });
+    if let Ok(status) = check {
+        assert!(status.success(), "JUnit output is not the expected XML:\n{xml}");
+    }
+    // no examples at all is reported, not a silent pass
+    let q = dir.join("q.handover");
+    std::fs::write(&q, "field x: bool\nqueue \"a\"\nwhen x then route \"a\"\n").unwrap();
+    let (code, out, _) = run(&["test", q.to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    assert!(out.contains("no examples found"), "{out}");
+}
+
+#[test]
+fn check_formats_and_exit_codes() {
+    let bad = "field category: enum { refund, other }\nqueue \"a\"\nwhen categry = refund then route \"a\"\n";
+    let (code, out, _) = run(&["check", "-", "--format", "json"], Some(bad));
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["errors"], 1);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "unknown-field");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64(), d["end_column"].as_u64()), (Some(3), Some(6), Some(13)));
+    assert_eq!(d["help"], "did you mean `category`?");
+    let (_, out, _) = run(&["check", "-", "--format", "github"], Some(bad));
+    assert!(out.starts_with("::error file=<stdin>,line=3,col=6,endLine=3,endColumn=13,title=handover unknown-field::unknown field `categry`"), "{out}");
+    let (_, out, _) = run(&["check", "-", "--format", "sarif"], Some(bad));
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["version"], "2.1.0");
+    assert_eq!(s["runs"][0]["results"][0]["ruleId"], "unknown-field");
+    let (_, out, _) = run(&["check", "-"], Some(bad));
+    assert!(out.contains("unknown field `categry`") && out.contains("did you mean `category`?"), "{out}");
+    assert!(!out.contains('\u{1b}'), "no colour when not a terminal");
+    // warnings pass unless denied
+    let warn = "field x: bool\nfield y: bool\nqueue \"a\"\nwhen x then route \"a\"\n";
+    assert_eq!(run(&["check", "-"], Some(warn)).0, 0);
+    assert_eq!(run(&["check", "-", "--deny-warnings"], Some(warn)).0, 1);
+    // usage and I/O errors are 2
+    assert_eq!(run(&["check", "does/not/exist.handover"], None).0, 2);
+    assert_eq!(run(&["check", "--format", "xml", "-"], Some(warn)).0, 2);
+}
+
+#[test]
+fn init_writes_a_starter_that_checks_tests_and_simulates() {
+    let dir = std::env::temp_dir().join(format!("handover-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let (code, out, _) = run(&["init", d], None);
+    assert_eq!(code, 0);
+    assert!(out.contains("handover check"), "{out}");
+    assert_eq!(run(&["check", d, "--deny-warnings"], None).0, 0);
+    assert_eq!(run(&["test", d], None).0, 0);
+    assert_eq!(run(&["fmt", "--check", d], None).0, 0);
+    let convs = dir.join("conversations.jsonl");
+    let (code, out, err) = run(&["simulate", d, "--conversations", convs.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("escalation precision"), "{out}");
+    // never overwrites
+    let before = std::fs::read_to_string(dir.join("policy.handover")).unwrap();
+    let (code, _, err) = run(&["init", d], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("never overwrites"), "{err}");
+    assert_eq!(before, std::fs::read_to_string(dir.join("policy.handover")).unwrap());
+}
+
+#[test]
+fn diff_finds_the_change_and_nothing_else() {
+    let (code, out, _) = run(&["diff", "examples/acme", "examples/acme"], None);
+    assert_eq!(code, 0, "{out}");
+    let dir = std::env::temp_dir().join(format!("handover-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(root().join("examples/acme/policy.handover")).unwrap();
+    let changed = text.replace("billing                  => draft", "billing                  => answer");
+    assert_ne!(text, changed);
+    let p = dir.join("acme2.handover");
+    std::fs::write(&p, changed).unwrap();
+    let (code, out, _) = run(&["diff", "examples/acme", p.to_str().unwrap(), "--format", "json", "--conversations", "examples/acme/conversations.jsonl"], None);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let regions = v["regions"].as_array().unwrap();
+    assert!(!regions.is_empty());
+    for r in regions {
+        assert_eq!(r["old"], "draft priority normal", "{r}");
+        assert_eq!(r["new"], "answer", "{r}");
+        assert_eq!(r["direction"], "looser");
+        assert!(r["condition"].as_str().unwrap().contains("category = billing"), "{r}");
+    }
+    assert_eq!(v["summary"]["looser"], regions.len());
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    for cmd in ["check", "fmt", "compile", "decide", "test", "simulate", "diff", "init"] {
+        let (code, out, _) = run(&[cmd, "--help"], None);
+        assert_eq!(code, 0);
+        assert!(out.contains("Examples") || out.contains("Example:"), "{cmd} --help has no example:\n{out}");
+    }
+    let (_, out, _) = run(&["completions", "bash"], None);
+    assert!(out.contains("handover"), "{out}");
+}
