@@ -1188,7 +1188,6 @@ fn decide_skips_a_byte_order_mark() {
 /// `simulate` reads the same kind of JSONL file; a byte-order mark makes
 /// its first line `not valid JSON` today.
 #[test]
-#[ignore = "product bug: `simulate --conversations` does not skip a UTF-8 BOM: line 1 is `line is not valid JSON: expected value at line 1 column 1` (src/cli/simulate.rs keeps the mark in the line that src/simulate/mod.rs parses; cli::decide strips it)"]
 fn simulate_skips_a_byte_order_mark() {
     let s = Scratch::new("simulate-bom");
     let pol = policy(&s);

@@ -314,7 +314,6 @@ fn fixtures_report_nothing_unexpected() {
 /// threshold and a dropped second `automation` block no longer make the
 /// names they mention `unused`; what is left is in `KNOWN_NOISE`.
 #[test]
-#[ignore = "product bug: a typo in `attach`/`ticket requires` still makes the suggested field `unused` (check::Checker::context_item, src/check/mod.rs, does not record its suggestion in `suggested`)"]
 fn one_root_cause_one_message() {
     let mut failures = Vec::new();
     for (folder, name, path) in fixtures() {
@@ -376,7 +375,6 @@ fn a_broken_declaration_is_reported_once() {
 /// `let NAME =` without a value: its uses are reported again as
 /// `unknown-value` ("neither a number nor a `let` threshold").
 #[test]
-#[ignore = "product bug: the uses of a broken `let` are reported as `unknown-value` (check::rules Checker::number, src/check/rules.rs, does not consult Broken::declared)"]
 fn a_broken_let_is_reported_once() {
     let found = check_text(
         "field confidence: number 0..1\nqueue \"kb-gaps\"\n\nlet low_confidence =\n\nrule \"unsure\"\n  when confidence < low_confidence\n  then draft \"kb-gaps\"\n",
@@ -623,7 +621,6 @@ fn missing_priority_value_is_reported_on_its_line() {
 /// `syntax/unclosed-brace`; today a list in a condition is reported at the
 /// word after it, as `expected `,` or `}`, found `then``, without help.
 #[test]
-#[ignore = "product bug: an unclosed `{` of a list in a condition (`in {`, `has any {`) is not reported as `this `{` is never closed` at the `{` (syntax::words, src/syntax/words.rs: only when the statement ends at the list)"]
 fn an_unclosed_list_in_a_condition_is_reported_at_its_brace() {
     let cases = [
         "field category: enum { refund, billing }\nqueue \"q\"\nrule \"r\" when category in { refund, billing\n  then route \"q\"\n",
@@ -1031,7 +1028,6 @@ fn spans_cover_exactly_the_words() {
 /// character short, so the underline misses the quote, `end_column` is one
 /// less, and the unknown-queue quick fix leaves a stray `"` behind.
 #[test]
-#[ignore = "product bug: the span of a quoted name stops before its closing quote: syntax::Builder::string (src/syntax/mod.rs) takes Builder::span of the `string` pair, which ends at its inner body; only strings inside a larger pair were fixed"]
 fn quoted_names_span_both_quotes() {
     #[rustfmt::skip]
     let cases: &[(&str, &str, &str)] = &[
@@ -1158,7 +1154,6 @@ fn quick_fixes_apply_cleanly_except_known_bugs() {
 }
 
 #[test]
-#[ignore = "product bug: quick fixes that break the policy: unknown-queue `did you mean` leaves a stray `\"` (the quoted name's span lacks its closing quote, src/syntax/mod.rs Builder::string); `remove the unused field/queue` deletes a declaration an example still names (src/check/rules.rs, the unused check)"]
 fn quick_fixes_apply_cleanly() {
     let (_, failures) = fix_failures();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -1391,7 +1386,6 @@ fn shadowed_rule_help_fits_the_reason() {
 /// When the automation baseline wins, there is no "stricter rule" to
 /// narrow: the help should name the automation entry.
 #[test]
-#[ignore = "product bug: shadowed by the automation baseline, the help says `narrow the stricter rule` (analyze::shadow_help, src/analyze/mod.rs, does not tell the baseline from a rule)"]
 fn shadowed_by_the_baseline_help_names_the_automation_entry() {
     let checked = check_fixture("shadowed-rule/stricter-baseline.handover");
     let d = with_code(&checked, "shadowed-rule")[0];
@@ -1433,7 +1427,6 @@ fn unknown_queue_help_invents_nothing() {
 
 /// With one declared queue, "or use one of `billing`" reads wrong.
 #[test]
-#[ignore = "product bug: with a single declared queue the help says `or use one of `billing`` (check::Checker::check_queue, src/check/mod.rs, always writes `one of`)"]
 fn unknown_queue_help_with_one_queue_reads_well() {
     let checked = check_fixture("unknown-queue/undeclared.handover");
     let d = with_code(&checked, "unknown-queue")[0];

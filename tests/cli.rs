@@ -11,24 +11,45 @@ fn root() -> &'static Path {
 fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_handover"));
     cmd.args(args).current_dir(root()).env("NO_COLOR", "1");
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     if let Some(input) = stdin {
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!err.contains("panicked"), "panic: {err}");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), err)
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        err,
+    )
 }
 
 fn example_dirs() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && std::fs::read_dir(p).unwrap().any(|f| f.unwrap().path().extension().is_some_and(|e| e == "handover")))
+        .filter(|p| {
+            p.is_dir()
+                && std::fs::read_dir(p).unwrap().any(|f| {
+                    f.unwrap()
+                        .path()
+                        .extension()
+                        .is_some_and(|e| e == "handover")
+                })
+        })
         .collect();
     v.sort();
     v
@@ -83,13 +104,30 @@ fn decide_and_explain() {
     let (code, out, _) = run(&["decide", "examples/acme", "--facts", "-"], Some(facts));
     assert_eq!(code, 1, "a bad line makes the run exit 1");
     insta::assert_snapshot!("decide_json", out);
-    let (_, out, _) = run(&["decide", "examples/acme", "--facts", "-", "--explain", "--format", "human"], Some(facts));
+    let (_, out, _) = run(
+        &[
+            "decide",
+            "examples/acme",
+            "--facts",
+            "-",
+            "--explain",
+            "--format",
+            "human",
+        ],
+        Some(facts),
+    );
     assert!(out.contains("why: `line 30` wins"), "{out}");
     insta::assert_snapshot!("decide_explain_human", out);
-    let (_, out, _) = run(&["decide", "examples/acme", "--facts", "-", "--explain"], Some(facts));
+    let (_, out, _) = run(
+        &["decide", "examples/acme", "--facts", "-", "--explain"],
+        Some(facts),
+    );
     let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     assert!(first["explain"]["rules"].as_array().unwrap().len() == 4);
-    assert_eq!(first["explain"]["rules"][1]["conditions"][0]["result"], "true");
+    assert_eq!(
+        first["explain"]["rules"][1]["conditions"][0]["result"],
+        "true"
+    );
 }
 
 #[test]
@@ -106,7 +144,10 @@ fn test_reports_failures_and_junit_is_xml() {
     let (code, out, _) = run(&["test", p], None);
     assert_eq!(code, 1);
     assert!(out.contains("3 examples: 2 passed, 1 failed"), "{out}");
-    assert!(out.contains("action: expected `answer`, got `route`"), "{out}");
+    assert!(
+        out.contains("action: expected `answer`, got `route`"),
+        "{out}"
+    );
     let (_, xml, _) = run(&["test", p, "--format", "junit"], None);
     let check = Command::new("python3")
         .args(["-c", "import sys, xml.etree.ElementTree as E; r = E.fromstring(sys.stdin.read()); assert r.tag == 'testsuites' and r.get('failures') == '1' and len(r.findall('.//testcase')) == 3"])
@@ -118,7 +159,10 @@ fn test_reports_failures_and_junit_is_xml() {
             c.wait()
         });
     if let Ok(status) = check {
-        assert!(status.success(), "JUnit output is not the expected XML:\n{xml}");
+        assert!(
+            status.success(),
+            "JUnit output is not the expected XML:\n{xml}"
+        );
     }
     // no examples at all is reported, not a silent pass
     let q = dir.join("q.handover");
@@ -137,7 +181,14 @@ fn check_formats_and_exit_codes() {
     assert_eq!(v["errors"], 1);
     let d = &v["diagnostics"][0];
     assert_eq!(d["code"], "unknown-field");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64(), d["end_column"].as_u64()), (Some(3), Some(6), Some(13)));
+    assert_eq!(
+        (
+            d["line"].as_u64(),
+            d["column"].as_u64(),
+            d["end_column"].as_u64()
+        ),
+        (Some(3), Some(6), Some(13))
+    );
     assert_eq!(d["help"], "did you mean `category`?");
     let (_, out, _) = run(&["check", "-", "--format", "github"], Some(bad));
     assert!(out.starts_with("::error file=<stdin>,line=3,col=6,endLine=3,endColumn=13,title=handover unknown-field::unknown field `categry`"), "{out}");
@@ -146,7 +197,10 @@ fn check_formats_and_exit_codes() {
     assert_eq!(s["version"], "2.1.0");
     assert_eq!(s["runs"][0]["results"][0]["ruleId"], "unknown-field");
     let (_, out, _) = run(&["check", "-"], Some(bad));
-    assert!(out.contains("unknown field `categry`") && out.contains("did you mean `category`?"), "{out}");
+    assert!(
+        out.contains("unknown field `categry`") && out.contains("did you mean `category`?"),
+        "{out}"
+    );
     assert!(!out.contains('\u{1b}'), "no colour when not a terminal");
     // warnings pass unless denied
     let warn = "field x: bool\nfield y: bool\nqueue \"a\"\nwhen x then route \"a\"\n";
@@ -169,7 +223,10 @@ fn init_writes_a_starter_that_checks_tests_and_simulates() {
     assert_eq!(run(&["test", d], None).0, 0);
     assert_eq!(run(&["fmt", "--check", d], None).0, 0);
     let convs = dir.join("conversations.jsonl");
-    let (code, out, err) = run(&["simulate", d, "--conversations", convs.to_str().unwrap()], None);
+    let (code, out, err) = run(
+        &["simulate", d, "--conversations", convs.to_str().unwrap()],
+        None,
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("escalation precision"), "{out}");
     // never overwrites
@@ -177,7 +234,10 @@ fn init_writes_a_starter_that_checks_tests_and_simulates() {
     let (code, _, err) = run(&["init", d], None);
     assert_eq!(code, 1);
     assert!(err.contains("never overwrites"), "{err}");
-    assert_eq!(before, std::fs::read_to_string(dir.join("policy.handover")).unwrap());
+    assert_eq!(
+        before,
+        std::fs::read_to_string(dir.join("policy.handover")).unwrap()
+    );
 }
 
 #[test]
@@ -187,11 +247,25 @@ fn diff_finds_the_change_and_nothing_else() {
     let dir = std::env::temp_dir().join(format!("handover-diff-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let text = std::fs::read_to_string(root().join("examples/acme/policy.handover")).unwrap();
-    let changed = text.replace("billing                  => draft", "billing                  => answer");
+    let changed = text.replace(
+        "billing                  => draft",
+        "billing                  => answer",
+    );
     assert_ne!(text, changed);
     let p = dir.join("acme2.handover");
     std::fs::write(&p, changed).unwrap();
-    let (code, out, _) = run(&["diff", "examples/acme", p.to_str().unwrap(), "--format", "json", "--conversations", "examples/acme/conversations.jsonl"], None);
+    let (code, out, _) = run(
+        &[
+            "diff",
+            "examples/acme",
+            p.to_str().unwrap(),
+            "--format",
+            "json",
+            "--conversations",
+            "examples/acme/conversations.jsonl",
+        ],
+        None,
+    );
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let regions = v["regions"].as_array().unwrap();
@@ -200,17 +274,28 @@ fn diff_finds_the_change_and_nothing_else() {
         assert_eq!(r["old"], "draft priority normal", "{r}");
         assert_eq!(r["new"], "answer", "{r}");
         assert_eq!(r["direction"], "looser");
-        assert!(r["condition"].as_str().unwrap().contains("category = billing"), "{r}");
+        assert!(
+            r["condition"]
+                .as_str()
+                .unwrap()
+                .contains("category = billing"),
+            "{r}"
+        );
     }
     assert_eq!(v["summary"]["looser"], regions.len());
 }
 
 #[test]
 fn help_teaches_with_examples() {
-    for cmd in ["check", "fmt", "compile", "decide", "test", "simulate", "diff", "init"] {
+    for cmd in [
+        "check", "fmt", "compile", "decide", "test", "simulate", "diff", "init",
+    ] {
         let (code, out, _) = run(&[cmd, "--help"], None);
         assert_eq!(code, 0);
-        assert!(out.contains("Examples") || out.contains("Example:"), "{cmd} --help has no example:\n{out}");
+        assert!(
+            out.contains("Examples") || out.contains("Example:"),
+            "{cmd} --help has no example:\n{out}"
+        );
     }
     let (_, out, _) = run(&["completions", "bash"], None);
     assert!(out.contains("handover"), "{out}");

@@ -378,7 +378,12 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
 }
 
 fn shadow_help(takers: &[String]) -> String {
-    let stricter = takers.iter().any(|t| t.contains("stricter"));
+    if takers.iter().all(|t| t.contains("automation baseline")) {
+        return "the automation block already gives these conversations a stricter action: change this rule's action, or the automation entry, or remove the rule".to_string();
+    }
+    let stricter = takers
+        .iter()
+        .any(|t| t.contains("stricter") && !t.contains("automation baseline"));
     let higher = takers.iter().any(|t| t.contains("higher"));
     let earlier = takers.iter().any(|t| t.contains("earlier"));
     let mut ways = Vec::new();

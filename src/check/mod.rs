@@ -26,6 +26,7 @@ pub fn check(files: &[SourceFile], asts: &[Ast]) -> (Model, Vec<Diagnostic>) {
         multi_file: files.len() > 1,
         broken: Broken::default(),
         suggested: HashSet::new(),
+        in_examples: HashSet::new(),
     };
     let stmts: Vec<&Stmt> = asts.iter().flat_map(|a| a.stmts.iter()).collect();
     c.broken = Broken::scan(files, &stmts);
@@ -91,6 +92,9 @@ struct Checker<'a> {
     /// Names offered as "did you mean": a typo must not also make the
     /// right name `unused`.
     suggested: HashSet<String>,
+    /// Fields and queues that `example` blocks name (removing them would
+    /// break the example).
+    in_examples: HashSet<String>,
 }
 
 /// A literal after `let` names are resolved, with the span to blame.
@@ -380,6 +384,7 @@ impl<'a> Checker<'a> {
         );
         match suggest(&item.name, candidates.iter().copied()) {
             Some(s) => {
+                self.suggested.insert(s.to_string());
                 d = d.with_help(format!("did you mean `{s}`?")).with_fix(
                     format!("change to `{s}`"),
                     item.span,
@@ -467,10 +472,20 @@ impl<'a> Checker<'a> {
                 d = d.with_help(format!("declare it: `queue \"{}\"`", q.value));
             }
             None => {
+                let known = match names.as_slice() {
+                    [one] => format!("`{one}`"),
+                    _ => format!(
+                        "one of {}",
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
                 d = d.with_help(format!(
-                    "declare it with `queue \"{}\"`, or use one of {}",
-                    q.value,
-                    list_words(&names).replace(" or ", ", ")
+                    "declare it with `queue \"{}\"`, or use {known}",
+                    q.value
                 ));
             }
         }

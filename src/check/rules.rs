@@ -543,6 +543,7 @@ impl Checker<'_> {
         let r = self.resolve_lit(lit, &[]);
         let v = match &r.lit.kind {
             LitKind::Number(v) | LitKind::Percent(v) | LitKind::Duration(v) => *v,
+            LitKind::Name(n) if self.broken.declared.contains(n) => return None,
             LitKind::Name(n) => {
                 let lets: Vec<String> = self.model.lets.iter().map(|l| l.name.clone()).collect();
                 let mut d = Diagnostic::new(
@@ -637,6 +638,11 @@ impl Checker<'_> {
             names.insert(e.name.value.clone(), e.name.span);
             let mut facts: Vec<(usize, ExampleFact)> = Vec::new();
             let mut good = true;
+            self.in_examples
+                .extend(e.facts.iter().map(|(f, _)| f.name.clone()));
+            if let Some(q) = &e.expect.queue {
+                self.in_examples.insert(q.value.clone());
+            }
             for (f, v) in &e.facts {
                 let Some(fi) = self.resolve_field(f) else {
                     good = false;
@@ -820,11 +826,14 @@ impl Checker<'_> {
                 _ => "send conversations to it from a rule or automation entry, or remove it",
             };
             let removal = self.whole_lines(stmt.span);
-            self.push(
-                Diagnostic::new(Code::Unused, span, format!("{what} `{name}` is never used"))
-                    .with_help(help)
-                    .with_fix(format!("remove the unused {what}"), removal, ""),
-            );
+            let d = Diagnostic::new(Code::Unused, span, format!("{what} `{name}` is never used"))
+                .with_help(help);
+            // removing a name an example still uses would break the example
+            self.push(if self.in_examples.contains(&name) {
+                d
+            } else {
+                d.with_fix(format!("remove the unused {what}"), removal, "")
+            });
         }
     }
 

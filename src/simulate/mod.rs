@@ -62,6 +62,8 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
         line,
         error,
     };
+    // a byte-order mark at the start of a file is not part of the JSON
+    let text = text.trim_start_matches('\u{feff}');
     let v: Json = serde_json::from_str(text)
         .map_err(|e| fail(&Json::Null, format!("line is not valid JSON: {e}")))?;
     let Json::Object(obj) = v else {

@@ -175,6 +175,9 @@ impl Builder<'_> {
     /// part that did not match.
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
         let s = p.as_span();
+        if p.as_rule() == Rule::string {
+            return Span::new(self.file, self.base + s.start(), self.base + s.end());
+        }
         let end = p
             .clone()
             .into_inner()

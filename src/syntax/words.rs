@@ -202,7 +202,27 @@ pub(super) fn syntax_diagnostic(
             format!("expected a priority after `priority`, found {found_tok}"),
             Some("a priority is `low`, `normal`, `high` or `urgent`".to_string()),
         )
-    } else if has(Rule::rbrace) && found_tok == "the end of the statement" {
+    } else if has(Rule::rbrace)
+        && (found_tok == "the end of the statement"
+            || (has(Rule::comma)
+                && found_tok
+                    .trim_matches('`')
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase())
+                && unclosed_brace(chunk.get(..pos).unwrap_or("")).is_some()
+                && matches!(
+                    found_tok.trim_matches('`'),
+                    "then"
+                        | "and"
+                        | "or"
+                        | "expect"
+                        | "when"
+                        | "priority"
+                        | "tag"
+                        | "note"
+                        | "attach"
+                )))
+    {
         let open = unclosed_brace(chunk);
         let d = Diagnostic::new(
             Code::Syntax,
@@ -240,6 +260,16 @@ pub(super) fn syntax_diagnostic(
         };
         let help = if found_tok == "`.`" && (has(Rule::literal) || has(Rule::numeric)) {
             Some("a number starts with a digit: write `0.5`, not `.5`".to_string())
+        } else if prev_word == "sla" {
+            Some("`sla` takes a duration such as `30m`, `2h`, `1d` or `1h30m`".to_string())
+        } else if prev_word == "when"
+            || prev_word == "and"
+            || prev_word == "or"
+            || prev_word == "not"
+        {
+            Some("a condition compares a declared field: `category = refund`, `confidence < 60%`, `churn_signal`".to_string())
+        } else if prev_word == "queue" {
+            Some("queue names are quoted: `queue \"retention\" sla 4h`".to_string())
         } else if has(Rule::rparen) {
             Some("close the `(` opened earlier with `)` before going on".to_string())
         } else if positives.iter().any(|r| {
