@@ -1,0 +1,99 @@
+//! Positions and protocol types: byte offsets and spans to LSP positions
+//! in the negotiated encoding (UTF-16 by default, UTF-8 when offered).
+
+use crate::ide::lexer;
+use crate::span::{SourceFile, Span};
+use tower_lsp_server::lsp_types::{Position, Range};
+
+/// How LSP columns count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Encoding {
+    #[default]
+    Utf16,
+    Utf8,
+}
+
+/// Byte offset of an LSP position, clamped to the line and the text.
+pub fn offset(f: &SourceFile, pos: Position, enc: Encoding) -> usize {
+    match enc {
+        Encoding::Utf16 => f.offset_of_utf16(pos.line, pos.character),
+        Encoding::Utf8 => {
+            let line = pos.line as usize;
+            if line >= f.line_count() {
+                return f.text.len();
+            }
+            let start = f.line_start(line);
+            let end = f.line_start(line + 1).min(f.text.len());
+            let line_text = f.text.get(start..end).unwrap_or("");
+            let content = line_text.strip_suffix('\n').unwrap_or(line_text).len();
+            lexer::clamp(&f.text, start + (pos.character as usize).min(content))
+        }
+    }
+}
+
+/// The LSP position of a byte offset.
+pub fn position(f: &SourceFile, offset: usize, enc: Encoding) -> Position {
+    match enc {
+        Encoding::Utf16 => {
+            let (line, character) = f.utf16_position(offset);
+            Position { line, character }
+        }
+        Encoding::Utf8 => {
+            let offset = f.clamp(offset);
+            let line = f.line_of(offset);
+            Position {
+                line: line as u32,
+                character: offset.saturating_sub(f.line_start(line)) as u32,
+            }
+        }
+    }
+}
+
+pub fn range(f: &SourceFile, span: Span, enc: Encoding) -> Range {
+    Range {
+        start: position(f, span.start, enc),
+        end: position(f, span.end.max(span.start), enc),
+    }
+}
+
+/// Byte span of an LSP range (start and end clamped, in order).
+pub fn span(f: &SourceFile, file: u32, r: Range, enc: Encoding) -> Span {
+    let a = offset(f, r.start, enc);
+    let b = offset(f, r.end, enc);
+    Span::new(file, a.min(b), a.max(b))
+}
+
+/// Apply one content change (with a range) to a text.
+pub fn apply_change(text: &str, r: Range, new_text: &str, enc: Encoding) -> String {
+    let f = SourceFile::new("", text);
+    let s = span(&f, 0, r, enc);
+    let mut out = String::with_capacity(text.len() + new_text.len());
+    out.push_str(text.get(..s.start).unwrap_or(""));
+    out.push_str(new_text);
+    out.push_str(text.get(s.end..).unwrap_or(""));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_and_utf16() {
+        let f = SourceFile::new("t", "ab\n«é» x\n");
+        // `x` is at byte 3 + 2 + 2 + 2 + 1 = 10 on line 1
+        let x = f.text.find('x').unwrap_or(0);
+        assert_eq!(position(&f, x, Encoding::Utf16), Position::new(1, 4));
+        assert_eq!(position(&f, x, Encoding::Utf8), Position::new(1, 7));
+        assert_eq!(offset(&f, Position::new(1, 4), Encoding::Utf16), x);
+        assert_eq!(offset(&f, Position::new(1, 7), Encoding::Utf8), x);
+        // past the end
+        assert_eq!(
+            offset(&f, Position::new(9, 9), Encoding::Utf8),
+            f.text.len()
+        );
+        assert_eq!(offset(&f, Position::new(0, 99), Encoding::Utf8), 2);
+        // inside a character: back to its start
+        assert_eq!(offset(&f, Position::new(1, 1), Encoding::Utf8), 3);
+    }
+}
