@@ -94,9 +94,11 @@ impl<'a> Layout<'a> {
             .iter()
             .filter_map(|r| intersect(r, ok))
             .collect();
+        // only the boxes that meet this rule's can take anything away
         let beaters: Vec<&Region> = (0..self.model.rules.len())
             .filter(|&b| b != ri && self.beats(b, ri))
             .flat_map(|b| self.rule_regions.get(b).into_iter().flatten())
+            .filter(|r| start.iter().any(|s| intersect(s, r).is_some()))
             .collect();
         subtract_all(start, &beaters, LIMIT)
     }

@@ -132,7 +132,21 @@ fn line_end(text: &str, from: usize) -> usize {
 /// it, and so does a `##` at the end of its first line.
 fn attach_docs(ast: &mut Ast, text: &str) {
     let file_lines: Vec<&str> = text.split('\n').collect();
-    let line_of = |off: usize| text.get(..off).map_or(0, |s| s.matches('\n').count());
+    let mut line_starts = vec![0usize];
+    line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    let line_of = |off: usize| match line_starts.binary_search(&off) {
+        Ok(l) => l,
+        Err(l) => l.saturating_sub(1),
+    };
+    let mut trailing_docs: std::collections::HashMap<usize, Vec<String>> = std::collections::HashMap::new();
+    for c in &ast.comments {
+        if c.trailing && c.is_doc() {
+            trailing_docs
+                .entry(line_of(c.span.start))
+                .or_default()
+                .push(c.text.trim_start_matches('#').trim().to_string());
+        }
+    }
     for stmt in &mut ast.stmts {
         let first_line = line_of(stmt.span.start);
         let mut docs: Vec<String> = Vec::new();
@@ -147,10 +161,8 @@ fn attach_docs(ast: &mut Ast, text: &str) {
             }
         }
         docs.reverse();
-        for c in &ast.comments {
-            if c.trailing && c.is_doc() && line_of(c.span.start) == first_line {
-                docs.push(c.text.trim_start_matches('#').trim().to_string());
-            }
+        if let Some(t) = trailing_docs.get(&first_line) {
+            docs.extend(t.iter().cloned());
         }
         if !docs.is_empty() {
             stmt.doc = Some(docs.join("\n"));
@@ -175,18 +187,19 @@ impl Builder<'_> {
     /// part that did not match.
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
         let s = p.as_span();
-        if p.as_rule() == Rule::string {
-            return Span::new(self.file, self.base + s.start(), self.base + s.end());
+        // follow the last child down to the last token: a string is a
+        // token of its own (its closing quote is not a pair)
+        let mut end = s.end();
+        let mut cur = p.clone();
+        while cur.as_rule() != Rule::string {
+            match cur.clone().into_inner().last() {
+                Some(last) => {
+                    end = last.as_span().end();
+                    cur = last;
+                }
+                None => break,
+            }
         }
-        let end = p
-            .clone()
-            .into_inner()
-            .flatten()
-            // a string is a token of its own (its closing quote is not a pair)
-            .filter(|c| c.as_rule() == Rule::string || c.clone().into_inner().next().is_none())
-            .map(|c| c.as_span().end())
-            .max()
-            .unwrap_or(s.end());
         Span::new(self.file, self.base + s.start(), self.base + end)
     }
 
