@@ -699,7 +699,6 @@ fn positions_are_one_based_and_count_characters() {
 /// The human form shows `file:line:column` too; it must be the same
 /// character column as the JSON form.
 #[test]
-#[ignore = "product bug: the human form (miette) shows a byte column, 7:39 instead of 7:33 (cli::output::render_human, src/cli/output.rs, gives miette byte offsets; miette counts the header column in bytes)"]
 fn human_form_counts_columns_in_characters() {
     let checked = check_fixture("unknown-field/unicode-column.handover");
     let h = human(&checked);

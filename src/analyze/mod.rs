@@ -11,7 +11,7 @@ use crate::check::model::{ActionM, Model, RuleM};
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::ast::ActionKind;
 use crate::table::{conjoin, dnf, nnf, Table};
-use space::{bit, intersect, is_zero, set, subtract_all, Region, Space};
+use space::{bit, intersect, is_zero, meets, set, subtract_all, Region, Space};
 
 /// Past this many boxes a question is left unanswered rather than slow.
 const LIMIT: usize = 20_000;
@@ -98,7 +98,7 @@ impl<'a> Layout<'a> {
         let beaters: Vec<&Region> = (0..self.model.rules.len())
             .filter(|&b| b != ri && self.beats(b, ri))
             .flat_map(|b| self.rule_regions.get(b).into_iter().flatten())
-            .filter(|r| start.iter().any(|s| intersect(s, r).is_some()))
+            .filter(|r| start.iter().any(|s| meets(s, r)))
             .collect();
         subtract_all(start, &beaters, LIMIT)
     }
@@ -326,6 +326,9 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
             let mut both = Vec::new();
             for ra in layout.rule_regions.get(ai).into_iter().flatten() {
                 for rb in layout.rule_regions.get(bi).into_iter().flatten() {
+                    if !meets(ra, rb) {
+                        continue;
+                    }
                     if let Some(x) = intersect(ra, rb).and_then(|x| intersect(&x, ok)) {
                         both.push(x);
                     }
@@ -345,6 +348,7 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
                             || (c.action.kind == a.action.kind && c.priority > a.priority))
                 })
                 .flat_map(|(ci, _)| layout.rule_regions.get(ci).into_iter().flatten())
+                .filter(|r| both.iter().any(|s| meets(s, r)))
                 .collect();
             let Some(rest) = subtract_all(both, &stronger, LIMIT) else {
                 continue;

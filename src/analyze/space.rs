@@ -627,3 +627,10 @@ impl Space {
         r.iter().zip(point).all(|(b, a)| bit(b, *a))
     }
 }
+
+/// Whether two boxes share a point (no allocation).
+pub fn meets(a: &Region, b: &Region) -> bool {
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| x.iter().zip(y).any(|(p, q)| p & q != 0))
+}

@@ -3,13 +3,53 @@
 
 use crate::diag::{Diagnostic, Severity};
 use crate::span::SourceFile;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde_json::json;
+
+/// A file lent to miette: no copy per diagnostic, and the lines around a
+/// span found through the file's line index rather than by scanning.
+struct Src<'a> {
+    file: &'a SourceFile,
+}
+
+impl miette::SourceCode for Src<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'b> + 'b>, miette::MietteError> {
+        let f = self.file;
+        let start = f.clamp(span.offset());
+        let end = f.clamp(span.offset() + span.len()).max(start);
+        let first = f.line_of(start).saturating_sub(before);
+        let last_line = f.line_of(end.saturating_sub(1).max(start));
+        let last = (last_line + after).min(f.line_count().saturating_sub(1));
+        let data_start = f.line_start(first);
+        let data_end = f.line_start(last + 1).min(f.text.len());
+        let data = f.text.get(data_start..data_end).unwrap_or("");
+        // without context (the header line), the column is the span's own,
+        // counted in characters
+        let column = if before == 0 {
+            f.line_col(start).1.saturating_sub(1)
+        } else {
+            0
+        };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            f.name.clone(),
+            data.as_bytes(),
+            (data_start, data_end - data_start).into(),
+            first,
+            column,
+            last - first + 1,
+        )))
+    }
+}
 
 /// A diagnostic wrapped for miette's renderer.
 struct Report<'a> {
     d: &'a Diagnostic,
-    src: NamedSource<String>,
+    src: Src<'a>,
     labels: Vec<LabeledSpan>,
 }
 
@@ -88,7 +128,7 @@ pub fn render_human(files: &[SourceFile], d: &Diagnostic, colour: bool) -> Strin
     }
     let report = Report {
         d,
-        src: NamedSource::new(file.name.clone(), file.text.clone()),
+        src: Src { file },
         labels,
     };
     let theme = if colour {

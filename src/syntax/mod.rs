@@ -138,7 +138,8 @@ fn attach_docs(ast: &mut Ast, text: &str) {
         Ok(l) => l,
         Err(l) => l.saturating_sub(1),
     };
-    let mut trailing_docs: std::collections::HashMap<usize, Vec<String>> = std::collections::HashMap::new();
+    let mut trailing_docs: std::collections::HashMap<usize, Vec<String>> =
+        std::collections::HashMap::new();
     for c in &ast.comments {
         if c.trailing && c.is_doc() {
             trailing_docs
