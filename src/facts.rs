@@ -83,6 +83,15 @@ impl Facts {
                 message: format!("facts must be a JSON object, found {}", json_kind(json)),
             });
         };
+        self.merge_map(model, map)
+    }
+
+    /// [`Facts::merge_json`] for a JSON object already in hand.
+    pub fn merge_map(
+        &mut self,
+        model: &Model,
+        map: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), FactError> {
         for (key, v) in map {
             let Some(fi) = model.field(key) else { continue };
             if v.is_null() {

@@ -47,10 +47,14 @@ fn non_empty(v: &Json) -> bool {
     }
 }
 
-fn merge_raw(raw: &mut Map<String, Json>, facts: &Map<String, Json>) {
+/// Every key given so far and whether its latest value is non-empty
+/// (borrowed from the parsed line: nothing is copied).
+type Given<'j> = std::collections::HashMap<&'j str, bool>;
+
+fn merge_raw<'j>(raw: &mut Given<'j>, facts: &'j Map<String, Json>) {
     for (k, v) in facts {
         if !v.is_null() {
-            raw.insert(k.clone(), v.clone());
+            raw.insert(k.as_str(), non_empty(v));
         }
     }
 }
@@ -92,9 +96,9 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let model = policy.model();
     // Validate everything first: a conversation whose facts do not fit is
     // left out whole, also when the bad fact comes after the handoff.
-    let mut turn_facts: Vec<Option<&Map<String, Json>>> = Vec::new();
+    let mut turn_facts: Vec<Option<(&Map<String, Json>, Facts)>> = Vec::new();
     let mut typed = Facts::empty(model);
-    let mut raw: Map<String, Json> = Map::new();
+    let mut raw: Given<'_> = Given::new();
     if let Some(f) = conv_facts {
         typed
             .merge_json(model, &Json::Object(f.clone()))
@@ -113,9 +117,10 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
         match t.get("facts") {
             None | Some(Json::Null) => turn_facts.push(None),
             Some(Json::Object(m)) => {
-                Facts::from_json(model, &Json::Object(m.clone()))
+                let mut f = Facts::empty(model);
+                f.merge_map(model, m)
                     .map_err(|e| fail(&id, format!("turn {}: {}", i + 1, e.message)))?;
-                turn_facts.push(Some(m));
+                turn_facts.push(Some((m, f)));
             }
             Some(_) => {
                 return Err(fail(
@@ -149,25 +154,24 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
             .is_some_and(|f| matches!(f.ty, crate::check::model::FieldType::Int { .. }))
     });
 
-    let decide =
-        |typed: &Facts, raw: &Map<String, Json>, customer: usize, last_text: Option<&str>| {
-            let mut f = typed.clone();
-            if let (Some(mi), Some(t)) = (message_field, last_text) {
-                if !raw.contains_key("message") {
-                    if let Some(slot) = f.values.get_mut(mi) {
-                        *slot = Some(Value::Text(t.to_string()));
-                    }
+    let decide = |typed: &Facts, raw: &Given<'_>, customer: usize, last_text: Option<&str>| {
+        let mut f = typed.clone();
+        if let (Some(mi), Some(t)) = (message_field, last_text) {
+            if !raw.contains_key("message") {
+                if let Some(slot) = f.values.get_mut(mi) {
+                    *slot = Some(Value::Text(t.to_string()));
                 }
             }
-            if let Some(ti) = turns_field {
-                if !raw.contains_key("turns") {
-                    if let Some(slot) = f.values.get_mut(ti) {
-                        *slot = Some(Value::Num(customer as f64));
-                    }
+        }
+        if let Some(ti) = turns_field {
+            if !raw.contains_key("turns") {
+                if let Some(slot) = f.values.get_mut(ti) {
+                    *slot = Some(Value::Num(customer as f64));
                 }
             }
-            policy.decide(&f)
-        };
+        }
+        policy.decide(&f)
+    };
 
     let mut customer = 0usize;
     let mut last_text: Option<&str> = None;
@@ -179,9 +183,13 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
         .iter()
         .zip(&turn_facts)
     {
-        if let Some(m) = tf {
-            // validated above
-            let _ = typed.merge_json(model, &Json::Object((*m).clone()));
+        if let Some((m, f)) = tf {
+            // typed and validated above: copy over the facts it gives
+            for (slot, v) in typed.values.iter_mut().zip(&f.values) {
+                if v.is_some() {
+                    slot.clone_from(v);
+                }
+            }
             merge_raw(&mut raw, m);
         }
         if t.get("role").and_then(Json::as_str) != Some("customer") {
@@ -212,7 +220,7 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let escalated = matches!(decision.action, ActionKind::Route | ActionKind::Human);
     let complete = (decision.action != ActionKind::Answer).then(|| {
         decision.attach.iter().all(|item| {
-            let in_facts = raw.get(*item).is_some_and(non_empty)
+            let in_facts = raw.get(*item).copied().unwrap_or(false)
                 || (*item == "message"
                     && message_field.is_some()
                     && last_text.is_some_and(|t| !t.is_empty()));
