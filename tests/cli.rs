@@ -300,3 +300,17 @@ fn help_teaches_with_examples() {
     let (_, out, _) = run(&["completions", "bash"], None);
     assert!(out.contains("handover"), "{out}");
 }
+
+#[test]
+fn fmt_lays_out_a_messy_policy() {
+    let messy = "# header comment\npolicy   \"messy\"\n## doc for category\nfield category : enum{refund,billing , other}   # trailing\nfield confidence:number 0..1\nqueue \"a\"  sla 2h \"desc\"\nqueue \"billing-team\" sla 30m\nautomation by category{\nrefund=>draft\n  # entry comment\nbilling,other=>answer\n}\nrule \"r\" when category=refund and(confidence<0.5 or confidence is missing) then route \"a\" priority high tag \"x\"\nwhen confidence < 60% then route \"billing-team\"\nexample \"e\" {category=refund,confidence=0.1} expect route \"a\"\n";
+    let (code, out, err) = run(&["fmt", "-"], Some(messy));
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("fmt_messy", out);
+    let (code, again, _) = run(&["fmt", "-"], Some(&out));
+    assert_eq!(code, 0);
+    assert_eq!(out, again, "formatting twice = once");
+    let (code, _, err) = run(&["fmt", "-"], Some("rule \"x\" when then answer\n"));
+    assert_eq!(code, 1);
+    assert!(err.contains("not formatted"), "{err}");
+}
