@@ -27,7 +27,9 @@ pub fn acme() -> &'static Policy {
 /// every diagnostic points inside its file. A NUL byte splits the input
 /// into several files of one policy.
 pub fn parse(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
 
     let (ast, diags) = handover::syntax::parse(0, text);
     for s in &ast.stmts {
@@ -86,13 +88,20 @@ pub fn shape(text: &str) -> Vec<String> {
     let (ast, _) = handover::syntax::parse(0, text);
     ast.stmts
         .iter()
-        .map(|s| spans().replace_all(&format!("{:?}", s.kind), "Span").into_owned())
+        .map(|s| {
+            spans()
+                .replace_all(&format!("{:?}", s.kind), "Span")
+                .into_owned()
+        })
         .collect()
 }
 
 fn comments(text: &str) -> Vec<String> {
     let (ast, _) = handover::syntax::parse(0, text);
-    ast.comments.iter().map(|c| c.text.trim().to_string()).collect()
+    ast.comments
+        .iter()
+        .map(|c| c.text.trim().to_string())
+        .collect()
 }
 
 fn codes(text: &str) -> Vec<&'static str> {
@@ -106,7 +115,9 @@ fn codes(text: &str) -> Vec<&'static str> {
 /// idempotent, and the formatted text means the same (same statements
 /// modulo spans, same comments, same diagnostic codes).
 pub fn fmt(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let (ast, diags) = handover::syntax::parse(0, text);
     if !diags.is_empty() || ast.stmts.iter().any(|s| matches!(s.kind, StmtKind::Error)) {
         assert!(handover::fmt::format_source(text).is_none());
@@ -115,9 +126,21 @@ pub fn fmt(data: &[u8]) {
     let once = handover::fmt::format_source(text).expect("text without syntax errors must format");
     let twice = handover::fmt::format_source(&once).expect("formatted text must parse again");
     assert_eq!(once, twice, "formatting is not idempotent");
-    assert_eq!(shape(text), shape(&once), "formatting changed the statements");
-    assert_eq!(comments(text), comments(&once), "formatting changed the comments");
-    assert_eq!(codes(text), codes(&once), "formatting changed the diagnostics");
+    assert_eq!(
+        shape(text),
+        shape(&once),
+        "formatting changed the statements"
+    );
+    assert_eq!(
+        comments(text),
+        comments(&once),
+        "formatting changed the comments"
+    );
+    assert_eq!(
+        codes(text),
+        codes(&once),
+        "formatting changed the diagnostics"
+    );
 }
 
 // ---- decide ----------------------------------------------------------------------------
@@ -126,14 +149,18 @@ pub fn fmt(data: &[u8]) {
 /// facts are an error or a decision, and the decision obeys the priority
 /// hit policy (SPEC 2.4).
 pub fn decide(data: &[u8]) {
-    let Ok(json) = serde_json::from_slice::<serde_json::Value>(data) else { return };
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
     let policy = acme();
     // a line is `{"id": .., "facts": {..}}` or the facts object itself
     let facts_json = match json.get("facts") {
         Some(f) => f,
         None => &json,
     };
-    let Ok(facts) = policy.facts(facts_json) else { return };
+    let Ok(facts) = policy.facts(facts_json) else {
+        return;
+    };
     let d = policy.decide(&facts);
     let model = policy.model();
 
@@ -160,7 +187,9 @@ pub fn decide(data: &[u8]) {
     }
     assert_eq!(d.matched.len(), d.matched_index.len());
     // the facts as JSON read back to facts that decide the same
-    let again = policy.facts(&facts.to_json(model)).expect("facts read back");
+    let again = policy
+        .facts(&facts.to_json(model))
+        .expect("facts read back");
     assert_eq!(policy.decide(&again), d);
     let _ = serde_json::to_string(&d).expect("decision serialises");
 }
@@ -170,17 +199,33 @@ pub fn decide(data: &[u8]) {
 fn describe(r: &handover::analyze::diff::DiffResult) -> Vec<String> {
     r.changes
         .iter()
-        .map(|c| format!("{}: {} -> {} (e.g. {})", c.condition, c.old.describe(), c.new.describe(), c.example))
+        .map(|c| {
+            format!(
+                "{}: {} -> {} (e.g. {})",
+                c.condition,
+                c.old.describe(),
+                c.new.describe(),
+                c.example
+            )
+        })
         .collect()
 }
 
 /// A policy that compiles: `diff` with itself finds no change, and neither
 /// does `diff` with its formatted text (both ways).
 pub fn diff_self(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(p) = Policy::from_text("fuzz.handover", text) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(p) = Policy::from_text("fuzz.handover", text) else {
+        return;
+    };
     let same = handover::analyze::diff::diff(&p, &p);
-    assert!(same.changes.is_empty(), "a policy differs from itself: {:#?}", describe(&same));
+    assert!(
+        same.changes.is_empty(),
+        "a policy differs from itself: {:#?}",
+        describe(&same)
+    );
 
     let formatted = handover::fmt::format_source(text).expect("a policy that compiles formats");
     let q = match Policy::from_text("formatted.handover", &formatted) {
@@ -188,9 +233,17 @@ pub fn diff_self(data: &[u8]) {
         Err(e) => panic!("the formatted policy does not compile: {e}\n{formatted}"),
     };
     let d = handover::analyze::diff::diff(&p, &q);
-    assert!(d.changes.is_empty(), "formatting changed what the policy decides: {:#?}\n{formatted}", describe(&d));
+    assert!(
+        d.changes.is_empty(),
+        "formatting changed what the policy decides: {:#?}\n{formatted}",
+        describe(&d)
+    );
     let d = handover::analyze::diff::diff(&q, &p);
-    assert!(d.changes.is_empty(), "formatting changed what the policy decides (reverse): {:#?}", describe(&d));
+    assert!(
+        d.changes.is_empty(),
+        "formatting changed what the policy decides (reverse): {:#?}",
+        describe(&d)
+    );
 }
 
 // ---- simulate --------------------------------------------------------------------------
@@ -199,14 +252,28 @@ pub fn diff_self(data: &[u8]) {
 /// policy: an error or an outcome, and the outcome is consistent (SPEC 4);
 /// then it goes through the KPI totals and the reports like a real run.
 pub fn simulate(data: &[u8]) {
-    let Ok(line) = std::str::from_utf8(data) else { return };
+    let Ok(line) = std::str::from_utf8(data) else {
+        return;
+    };
     let policy = acme();
-    let Ok(o) = handover::simulate::replay(policy, 7, line) else { return };
+    let Ok(o) = handover::simulate::replay(policy, 7, line) else {
+        return;
+    };
     assert_eq!(o.line, 7);
-    assert_eq!(o.escalated, matches!(o.decision.action, ActionKind::Route | ActionKind::Human));
-    assert_eq!(o.complete.is_none(), o.decision.action == ActionKind::Answer);
+    assert_eq!(
+        o.escalated,
+        matches!(o.decision.action, ActionKind::Route | ActionKind::Human)
+    );
+    assert_eq!(
+        o.complete.is_none(),
+        o.decision.action == ActionKind::Answer
+    );
     if let Some(t) = o.handoff_turn {
-        assert!(t <= o.customer_turns, "handoff at turn {t} of {}", o.customer_turns);
+        assert!(
+            t <= o.customer_turns,
+            "handoff at turn {t} of {}",
+            o.customer_turns
+        );
     }
     let mut totals = handover::simulate::Totals::new(policy.model().rules.len(), true);
     totals.add(&o);
