@@ -293,13 +293,15 @@ fn render(p: &Printer) -> String {
     }
 }
 
+/// Identifiers as written, joined.
+fn names(v: &[Ident], sep: &str) -> String {
+    v.iter()
+        .map(|i| i.name.as_str())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 fn type_text(t: &TypeExpr) -> String {
-    let names = |v: &[Ident], sep: &str| {
-        v.iter()
-            .map(|i| i.name.as_str())
-            .collect::<Vec<_>>()
-            .join(sep)
-    };
     let range = |lo: &Option<Literal>, hi: &Option<Literal>| match (lo, hi) {
         (None, _) => String::new(),
         (Some(l), None) => format!(" {}..", l.text),
@@ -328,14 +330,7 @@ fn modifier_text(m: &Modifier) -> String {
         Modifier::Priority(p, _) => format!("priority {}", p.name),
         Modifier::Tag(t, _) => format!("tag {}", quote(&t.value)),
         Modifier::Note(n, _) => format!("note {}", quote(&n.value)),
-        Modifier::Attach(items, _) => format!(
-            "attach {}",
-            items
-                .iter()
-                .map(|i| i.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Modifier::Attach(items, _) => format!("attach {}", names(items, ", ")),
     }
 }
 
@@ -520,14 +515,7 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
         StmtKind::Ticket(items) => {
             p.line(0);
             p.tok(
-                &format!(
-                    "ticket requires {}",
-                    items
-                        .iter()
-                        .map(|i| i.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                &format!("ticket requires {}", names(items, ", ")),
                 stmt.span,
             );
         }
@@ -603,14 +591,7 @@ fn statement(p: &mut Printer, stmt: &Stmt, queue_pad: (usize, usize)) {
                     let value = match v {
                         ExampleValue::Lit(l) => l.text.clone(),
                         ExampleValue::Set(items, _) if items.is_empty() => "{}".to_string(),
-                        ExampleValue::Set(items, _) => format!(
-                            "{{ {} }}",
-                            items
-                                .iter()
-                                .map(|i| i.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
+                        ExampleValue::Set(items, _) => format!("{{ {} }}", names(items, ", ")),
                     };
                     (format!("{} = {value}", f.name), f.span.to(v.span()))
                 })
