@@ -192,61 +192,17 @@ impl Evaluator {
                     Column::Num { bounds, by_region }
                 }
                 FieldType::Set(_) => {
-                    let mut base = bits(n);
-                    let mut clauses: Vec<(SetPred, Bits, Bits)> = Vec::new();
-                    for (i, r) in table.rows.iter().enumerate() {
-                        match r.cell(fi) {
-                            None => set_bit(&mut base, i),
-                            Some(c) => {
-                                if let Some(Present::Set(cl)) = &c.present {
-                                    set_bit(&mut base, i);
-                                    for (p, want) in cl {
-                                        let k = match clauses.iter().position(|(q, _, _)| q == p) {
-                                            Some(k) => k,
-                                            None => {
-                                                clauses.push((p.clone(), bits(n), bits(n)));
-                                                clauses.len() - 1
-                                            }
-                                        };
-                                        if let Some((_, t, f)) = clauses.get_mut(k) {
-                                            set_bit(if *want { t } else { f }, i);
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    let clauses = clauses
-                        .into_iter()
-                        .map(|(p, t, f)| (p, sparse(&t), sparse(&f)))
-                        .collect();
+                    let (base, clauses) = clause_index(table, fi, |p| match p {
+                        Present::Set(cl) => Some(cl.as_slice()),
+                        _ => None,
+                    });
                     Column::Set { base, clauses }
                 }
                 FieldType::Text => {
-                    let mut base = bits(n);
-                    let mut preds: Vec<(TextPred, Bits, Bits)> = Vec::new();
-                    for (i, r) in table.rows.iter().enumerate() {
-                        match r.cell(fi) {
-                            None => set_bit(&mut base, i),
-                            Some(c) => {
-                                if let Some(Present::Text(cl)) = &c.present {
-                                    set_bit(&mut base, i);
-                                    for (p, want) in cl {
-                                        let k = match preds.iter().position(|(q, _, _)| q == p) {
-                                            Some(k) => k,
-                                            None => {
-                                                preds.push((p.clone(), bits(n), bits(n)));
-                                                preds.len() - 1
-                                            }
-                                        };
-                                        if let Some((_, t, f)) = preds.get_mut(k) {
-                                            set_bit(if *want { t } else { f }, i);
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
+                    let (base, preds) = clause_index(table, fi, |p| match p {
+                        Present::Text(cl) => Some(cl.as_slice()),
+                        _ => None,
+                    });
                     let mut patterns = Vec::new();
                     let mut regex_index = Vec::new();
                     for (p, _, _) in &preds {
@@ -267,10 +223,6 @@ impl Evaluator {
                     } else {
                         regex::RegexSet::new(&patterns).ok()
                     };
-                    let preds = preds
-                        .into_iter()
-                        .map(|(p, t, f)| (p, sparse(&t), sparse(&f)))
-                        .collect();
                     Column::Text {
                         base,
                         preds,
@@ -385,6 +337,46 @@ fn and_column(acc: &mut [u64], col: &ColumnIndex, v: Option<&Value>) {
         }
         _ => acc.iter_mut().for_each(|a| *a = 0),
     }
+}
+
+/// For a set or text column: the rows that accept a present value at all,
+/// and per distinct predicate the rows that need it true / false.
+fn clause_index<P: Clone + PartialEq>(
+    table: &Table,
+    fi: usize,
+    clauses_of: impl Fn(&Present) -> Option<&[(P, bool)]>,
+) -> (Bits, Vec<(P, Sparse, Sparse)>) {
+    let n = table.rows.len();
+    let mut base = bits(n);
+    let mut out: Vec<(P, Bits, Bits)> = Vec::new();
+    for (i, r) in table.rows.iter().enumerate() {
+        let Some(c) = r.cell(fi) else {
+            set_bit(&mut base, i);
+            continue;
+        };
+        let Some(cl) = c.present.as_ref().and_then(&clauses_of) else {
+            continue;
+        };
+        set_bit(&mut base, i);
+        for (p, want) in cl {
+            let k = match out.iter().position(|(q, _, _)| q == p) {
+                Some(k) => k,
+                None => {
+                    out.push((p.clone(), bits(n), bits(n)));
+                    out.len() - 1
+                }
+            };
+            if let Some((_, t, f)) = out.get_mut(k) {
+                set_bit(if *want { t } else { f }, i);
+            }
+        }
+    }
+    (
+        base,
+        out.into_iter()
+            .map(|(p, t, f)| (p, sparse(&t), sparse(&f)))
+            .collect(),
+    )
 }
 
 /// The baseline action from the automation block (SPEC 2.4 step 2).
