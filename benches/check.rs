@@ -1,5 +1,10 @@
 //! Checking (parse, type-check, compile, analyse) generated policies.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 use criterion::{criterion_group, criterion_main, Criterion};
 use handover::span::SourceFile;
 use handover::Checked;

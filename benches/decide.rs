@@ -1,5 +1,10 @@
 //! Decisions per second for generated policies of 10 to 10,000 rules.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use handover::Policy;
 

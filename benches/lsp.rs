@@ -2,7 +2,13 @@
 //! to the diagnostics (parse, check, compile, analyse, index, convert),
 //! completion and hover.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use handover::ide::{self, Analysis};

@@ -1,5 +1,10 @@
 //! `simulate` throughput beside a bare serde_json parse of the same lines.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use handover::simulate::{replay, Totals};
 use handover::Policy;

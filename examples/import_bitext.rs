@@ -301,9 +301,10 @@ fn usage() -> ExitCode {
 }
 
 fn run(args: &[String]) -> Result<(), String> {
-    let input = &args[1];
-    let output = &args[2];
-    let max = match args.get(3).map(String::as_str) {
+    let [_, input, output, rest @ ..] = args else {
+        return Err("INPUT.csv and OUTPUT.jsonl are required".to_string());
+    };
+    let max = match rest.first().map(String::as_str) {
         None | Some("all") | Some("0") => usize::MAX,
         Some(s) => s
             .parse::<usize>()
@@ -343,6 +344,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut bad = 0usize;
     let mut unknown: BTreeSet<String> = BTreeSet::new();
     for (ordinal, rec) in records.enumerate() {
+        let field = |i: usize| rec.fields.get(i).map_or("", |f| f.trim());
         let problem = if let Some(e) = rec.error {
             Some(e)
         } else if rec.fields.len() != header.len() {
@@ -351,9 +353,9 @@ fn run(args: &[String]) -> Result<(), String> {
                 header.len(),
                 rec.fields.len()
             ))
-        } else if rec.fields[c_text].trim().is_empty() {
+        } else if field(c_text).is_empty() {
             Some("empty instruction".to_string())
-        } else if rec.fields[c_intent].trim().is_empty() {
+        } else if field(c_intent).is_empty() {
             Some("empty intent".to_string())
         } else {
             None
@@ -363,8 +365,8 @@ fn run(args: &[String]) -> Result<(), String> {
             eprintln!("{}:{}: {}; row skipped", input, rec.line, p);
             continue;
         }
-        let intent = rec.fields[c_intent].trim().to_string();
-        let category = rec.fields[c_cat].trim().to_lowercase();
+        let intent = field(c_intent).to_string();
+        let category = field(c_cat).to_lowercase();
         for (kind, value, known) in [
             ("intent", &intent, INTENTS),
             ("category", &category, CATEGORIES),
@@ -378,12 +380,12 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         rows.push(Row {
             number: ordinal + 1,
-            instruction: rec.fields[c_text].trim().to_string(),
+            instruction: field(c_text).to_string(),
             intent,
             category,
-            tags: rec.fields[c_tags].trim().to_string(),
-            entity_type: rec.fields[c_etype].trim().to_string(),
-            entity_value: rec.fields[c_evalue].trim().to_string(),
+            tags: field(c_tags).to_string(),
+            entity_type: field(c_etype).to_string(),
+            entity_value: field(c_evalue).to_string(),
         });
     }
 

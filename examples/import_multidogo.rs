@@ -359,20 +359,21 @@ impl Reader {
                 self.report(path, rec.line, &msg);
                 continue;
             }
-            let id = rec.fields[c_id].trim();
+            let field = |i: usize| rec.fields.get(i).map_or("", |f| f.trim());
+            let id = field(c_id);
             if id.is_empty() {
                 self.report(path, rec.line, "empty conversationId");
                 continue;
             }
-            let number = match rec.fields[c_turn].trim().parse::<f64>() {
+            let number = match field(c_turn).parse::<f64>() {
                 Ok(n) if n.is_finite() => n,
                 _ => {
-                    let msg = format!("turnNumber {:?} is not a number", rec.fields[c_turn]);
+                    let msg = format!("turnNumber {:?} is not a number", field(c_turn));
                     self.report(path, rec.line, &msg);
                     continue;
                 }
             };
-            let intents: Vec<String> = rec.fields[c_intent]
+            let intents: Vec<String> = field(c_intent)
                 .split("<div>")
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
@@ -406,13 +407,16 @@ impl Reader {
                     convs.len() - 1
                 }
             };
-            convs[at].turns.push(Turn {
+            let turn = Turn {
                 number,
-                text: rec.fields[c_text].trim().to_string(),
+                text: field(c_text).to_string(),
                 intents,
-            });
+            };
+            if let Some(c) = convs.get_mut(at) {
+                c.turns.push(turn);
+            }
         }
-        for c in &mut convs[first_new..] {
+        for c in convs.iter_mut().skip(first_new) {
             c.turns.sort_by(|a, b| a.number.total_cmp(&b.number));
         }
         Ok(())
@@ -468,7 +472,11 @@ fn conversation_json(c: &Conversation) -> (String, bool) {
             }
         }
         if risk.len() != before {
-            let list: Vec<String> = risk.iter().map(|&k| js(RISKS[k])).collect();
+            let list: Vec<String> = risk
+                .iter()
+                .filter_map(|&k| RISKS.get(k))
+                .map(|r| js(r))
+                .collect();
             facts.push(("risk", format!("[{}]", list.join(","))));
         }
         let ood = has("outofdomain");
@@ -537,9 +545,11 @@ fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 fn run(args: &[String]) -> Result<(), String> {
-    let input = Path::new(&args[1]);
-    let output = &args[2];
-    let max = match args.get(3).map(String::as_str) {
+    let [_, input, output, rest @ ..] = args else {
+        return Err("INPUT and OUTPUT.jsonl are required".to_string());
+    };
+    let input = Path::new(input);
+    let max = match rest.first().map(String::as_str) {
         None | Some("all") | Some("0") => usize::MAX,
         Some(s) => s
             .parse::<usize>()
@@ -608,9 +618,9 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut progress = true;
     while taken < max && progress {
         progress = false;
-        for (k, convs) in per_domain.iter().enumerate() {
-            if taken < max && quota[k] < convs.len() {
-                quota[k] += 1;
+        for (q, convs) in quota.iter_mut().zip(&per_domain) {
+            if taken < max && *q < convs.len() {
+                *q += 1;
                 taken += 1;
                 progress = true;
             }
@@ -624,8 +634,8 @@ fn run(args: &[String]) -> Result<(), String> {
     };
     let mut w = BufWriter::new(sink);
     let mut escalated = 0usize;
-    for (k, convs) in per_domain.iter().enumerate() {
-        for c in convs.iter().take(quota[k]) {
+    for (convs, &q) in per_domain.iter().zip(&quota) {
+        for c in convs.iter().take(q) {
             let (line, escalate) = conversation_json(c);
             escalated += usize::from(escalate);
             writeln!(w, "{}", line).map_err(|e| format!("{}: {}", output, e))?;

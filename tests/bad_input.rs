@@ -5,7 +5,13 @@
 //! Every run has a time limit, so that a hang fails the test instead of
 //! blocking the suite.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 use serde_json::{json, Value};
 use std::collections::BTreeSet;

@@ -9,7 +9,13 @@
 //! Update the snapshots with `INSTA_UPDATE=always cargo test --test check_fixtures`
 //! and read every changed one before accepting it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 use handover::cli::output::{json_report, render_human};
 use handover::span::SourceFile;

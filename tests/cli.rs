@@ -1,5 +1,11 @@
 //! The commands as a user runs them, on the bundled examples.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,6 +1,12 @@
 //! The public conformance cases of ../shared/conformance, through their
 //! own checker script, against the real binary.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 use std::path::Path;
 use std::process::Command;

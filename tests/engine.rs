@@ -1,5 +1,11 @@
 //! Differential test: the compiled decision table against a direct
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 //! interpretation of the syntax tree, on random policies and random facts.
 //! `HANDOVER_CASES=1000000 cargo test --release --test engine` runs more.
 

@@ -11,7 +11,13 @@
 //!   (`#[ignore = "fuzz bug: ..."]` while the bug is open);
 //! * `every_fuzz_fixture` runs all of tests/fixtures/fuzz by target prefix,
 //!   except the open bugs listed in `OPEN`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 #[path = "../fuzz/checks.rs"]
 mod checks;

@@ -2,7 +2,13 @@
 //! on fixture documents, and end-to-end tests that start `handover lsp`
 //! and speak the protocol over stdio as an editor would.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 use handover::ide::{self, Analysis};
 use handover::span::{SourceFile, Span};

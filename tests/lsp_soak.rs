@@ -4,7 +4,13 @@
 //! answer correctly afterwards. A few seconds by default; set
 //! `HANDOVER_SOAK=1` for a long run (and `HANDOVER_SOAK_SEED` to replay).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 use handover::ide::{self, Analysis};
 use handover::span::Span;

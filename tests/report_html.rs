@@ -2,7 +2,13 @@
 //! is there, and a screenshot is taken (target/report.png).
 //! Without Chromium the test says it was skipped; `.ci/run` sets
 //! HANDOVER_REQUIRE_CHROMIUM=1 and installs it, so there it is mandatory.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

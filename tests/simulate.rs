@@ -1,5 +1,11 @@
 //! `simulate` against KPIs worked out by hand, and parallel = sequential.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
 
 use serde_json::{json, Value};
 use std::process::Command;

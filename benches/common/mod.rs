@@ -1,5 +1,5 @@
 //! Generated escalation policies and facts for the benchmarks.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::indexing_slicing, clippy::string_slice)]
 
 /// A small deterministic generator (no dependency, same numbers everywhere).
 pub struct Lcg(pub u64);

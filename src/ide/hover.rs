@@ -352,7 +352,7 @@ pub fn describe_cell(ty: &FieldType, cell: &Cell) -> String {
                     let vals = ty.values();
                     let name = |i: usize| vals.get(i).cloned().unwrap_or_default();
                     let n = mask.len();
-                    let contiguous = on.windows(2).all(|w| w[1] == w[0] + 1);
+                    let contiguous = on.windows(2).all(|w| matches!(w, [a, b] if *b == *a + 1));
                     match on.as_slice() {
                         [] => "nothing".to_string(),
                         [one] => format!("= {}", name(*one)),
