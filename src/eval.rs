@@ -52,10 +52,14 @@ enum Column {
         by_region: Vec<Bits>,
     },
     /// set: rows accepting a present value, and per distinct clause the
-    /// rows that require it to be true / false.
+    /// rows that require it to be true / false. When the field has few
+    /// values, `by_subset` holds the accepting rows of every possible fact
+    /// (indexed by the bitmask of its values), so a decision costs one AND
+    /// however many rows test the set.
     Set {
         base: Bits,
         clauses: Vec<(SetPred, Sparse, Sparse)>,
+        by_subset: Vec<Bits>,
     },
     /// text: like set; regexes (and case-insensitive `contains`) run as
     /// one RegexSet.
@@ -191,12 +195,17 @@ impl Evaluator {
                     }
                     Column::Num { bounds, by_region }
                 }
-                FieldType::Set(_) => {
+                FieldType::Set(values) => {
                     let (base, clauses) = clause_index(table, fi, |p| match p {
                         Present::Set(cl) => Some(cl.as_slice()),
                         _ => None,
                     });
-                    Column::Set { base, clauses }
+                    let by_subset = subset_index(values.len(), n, &base, &clauses);
+                    Column::Set {
+                        base,
+                        clauses,
+                        by_subset,
+                    }
                 }
                 FieldType::Text => {
                     let (base, preds) = clause_index(table, fi, |p| match p {
@@ -301,14 +310,18 @@ fn and_column(acc: &mut [u64], col: &ColumnIndex, v: Option<&Value>) {
                 None => acc.iter_mut().for_each(|a| *a = 0),
             }
         }
-        (Column::Set { base, clauses }, Value::Set(items)) => {
-            and_into(acc, base);
-            for (p, need_true, need_false) in clauses {
-                if p.holds(items) {
-                    and_not_sparse(acc, need_false);
-                } else {
-                    and_not_sparse(acc, need_true);
-                }
+        (
+            Column::Set {
+                base,
+                clauses,
+                by_subset,
+            },
+            Value::Set(items),
+        ) => {
+            let precomputed = subset_mask(items).and_then(|m| by_subset.get(m));
+            match precomputed {
+                Some(b) => and_into(acc, b),
+                None => and_set_clauses(acc, base, clauses, items),
             }
         }
         (
@@ -337,6 +350,57 @@ fn and_column(acc: &mut [u64], col: &ColumnIndex, v: Option<&Value>) {
         }
         _ => acc.iter_mut().for_each(|a| *a = 0),
     }
+}
+
+fn and_set_clauses(
+    acc: &mut [u64],
+    base: &[u64],
+    clauses: &[(SetPred, Sparse, Sparse)],
+    items: &[u32],
+) {
+    and_into(acc, base);
+    for (p, need_true, need_false) in clauses {
+        if p.holds(items) {
+            and_not_sparse(acc, need_false);
+        } else {
+            and_not_sparse(acc, need_true);
+        }
+    }
+}
+
+/// The bitmask of a set fact's values, when they fit the subset index.
+fn subset_mask(items: &[u32]) -> Option<usize> {
+    items.iter().try_fold(0usize, |m, &i| {
+        (i < SUBSET_MAX_VALUES).then(|| m | (1usize << i))
+    })
+}
+
+/// A set field of at most this many values gets a row bitset per subset.
+const SUBSET_MAX_VALUES: u32 = 12;
+/// ... as long as the subset bitsets take at most this many words (8 MB).
+const SUBSET_MAX_WORDS: usize = 1 << 20;
+
+/// The accepting rows of every subset of a set field's `k` values, built
+/// with the clause path itself, so the two paths cannot disagree. Empty
+/// when the field has too many values or the table is too large for it.
+fn subset_index(
+    k: usize,
+    rows: usize,
+    base: &[u64],
+    clauses: &[(SetPred, Sparse, Sparse)],
+) -> Vec<Bits> {
+    let words = rows.div_ceil(64);
+    if k > SUBSET_MAX_VALUES as usize || (words << k) > SUBSET_MAX_WORDS {
+        return Vec::new();
+    }
+    (0..1usize << k)
+        .map(|mask| {
+            let items: Vec<u32> = (0..k as u32).filter(|i| mask & (1 << i) != 0).collect();
+            let mut b = vec![u64::MAX; words];
+            and_set_clauses(&mut b, base, clauses, &items);
+            b
+        })
+        .collect()
 }
 
 /// For a set or text column: the rows that accept a present value at all,

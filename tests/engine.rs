@@ -29,6 +29,7 @@ field count: int 0..
 field churn: bool
 field risk: set { legal, payment, security }
 field message: text
+field tags: set { t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12 }
 let sure = 55%
 queue "a"
 queue "b"
@@ -74,6 +75,16 @@ fn atom() -> impl Strategy<Value = String> {
                 names.join(", ")
             )
         }),
+        // 13 values: more than the evaluator's per-subset index takes, so
+        // this field goes through the per-clause path
+        (prop::collection::vec(0..13usize, 1..3), 0..3usize).prop_map(|(vs, how)| {
+            let names: Vec<String> = vs.iter().map(|i| format!("t{i}")).collect();
+            match how {
+                0 => format!("tags has {}", names[0]),
+                1 => format!("tags has any {{ {} }}", names.join(", ")),
+                _ => format!("tags has all {{ {} }}", names.join(", ")),
+            }
+        }),
         (0..4usize).prop_map(|i| [
             "message contains \"ab\"",
             "message matches \"^ab\"",
@@ -81,7 +92,7 @@ fn atom() -> impl Strategy<Value = String> {
             "message matches \"(?i)cancel|refund\""
         ][i]
             .to_string()),
-        (0..7usize, any::<bool>()).prop_map(|(f, m)| {
+        (0..8usize, any::<bool>()).prop_map(|(f, m)| {
             let field = [
                 "category",
                 "value",
@@ -90,6 +101,7 @@ fn atom() -> impl Strategy<Value = String> {
                 "churn",
                 "risk",
                 "message",
+                "tags",
             ][f];
             format!("{field} is {}", if m { "missing" } else { "present" })
         }),
@@ -172,8 +184,9 @@ fn facts() -> impl Strategy<Value = Value> {
         prop::option::of(any::<bool>()),
         prop::option::of(prop::collection::vec(0..3usize, 0..3)),
         prop::option::of(0..6usize),
+        prop::option::of(prop::collection::vec(0..13usize, 0..4)),
     )
-        .prop_map(|(c, v, conf, n, churn, risk, msg)| {
+        .prop_map(|(c, v, conf, n, churn, risk, msg, tags)| {
             let mut m = serde_json::Map::new();
             if let Some(c) = c {
                 m.insert("category".into(), json!(CATS[c]));
@@ -198,6 +211,10 @@ fn facts() -> impl Strategy<Value = Value> {
             }
             if let Some(t) = msg {
                 m.insert("message".into(), json!(TEXTS[t]));
+            }
+            if let Some(t) = tags {
+                let names: Vec<String> = t.iter().map(|i| format!("t{i}")).collect();
+                m.insert("tags".into(), json!(names));
             }
             Value::Object(m)
         })
@@ -418,6 +435,7 @@ fn interpret(text: &str, facts: &Value) -> Value {
         "churn",
         "risk",
         "message",
+        "tags",
     ];
     let missing: Vec<&str> = fields
         .iter()
