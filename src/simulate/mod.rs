@@ -49,13 +49,32 @@ fn non_empty(v: &Json) -> bool {
 
 /// Every key given so far and whether its latest value is non-empty
 /// (borrowed from the parsed line: nothing is copied).
-type Given<'j> = std::collections::HashMap<&'j str, bool>;
+/// The fact keys a conversation has given so far (declared or not), and
+/// whether the latest value is non-empty. A handful of keys: a list beats
+/// a hash map.
+#[derive(Default)]
+struct Given<'j>(Vec<(&'j str, bool)>);
 
-fn merge_raw<'j>(raw: &mut Given<'j>, facts: &'j Map<String, Json>) {
-    for (k, v) in facts {
-        if !v.is_null() {
-            raw.insert(k.as_str(), non_empty(v));
+impl<'j> Given<'j> {
+    fn merge(&mut self, facts: &'j Map<String, Json>) {
+        for (k, v) in facts {
+            if v.is_null() {
+                continue;
+            }
+            let given = non_empty(v);
+            match self.0.iter_mut().find(|(key, _)| *key == k.as_str()) {
+                Some(slot) => slot.1 = given,
+                None => self.0.push((k.as_str(), given)),
+            }
         }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| *k == key)
+    }
+
+    fn non_empty(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, given)| *k == key && *given)
     }
 }
 
@@ -98,12 +117,12 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     // left out whole, also when the bad fact comes after the handoff.
     let mut turn_facts: Vec<Option<(&Map<String, Json>, Facts)>> = Vec::new();
     let mut typed = Facts::empty(model);
-    let mut raw: Given<'_> = Given::new();
+    let mut raw = Given::default();
     if let Some(f) = conv_facts {
         typed
-            .merge_json(model, &Json::Object(f.clone()))
+            .merge_map(model, f)
             .map_err(|e| fail(&id, e.message))?;
-        merge_raw(&mut raw, f);
+        raw.merge(f);
     }
     for (i, t) in turns
         .map(|t| t.as_slice())
@@ -154,23 +173,30 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
             .is_some_and(|f| matches!(f.ty, crate::check::model::FieldType::Int { .. }))
     });
 
-    let decide = |typed: &Facts, raw: &Given<'_>, customer: usize, last_text: Option<&str>| {
-        let mut f = typed.clone();
+    // The derived facts go straight into `typed`: a key the conversation
+    // never gives is only ever written here, so nothing is overwritten.
+    let decide = |typed: &mut Facts, raw: &Given<'_>, customer: usize, last_text: Option<&str>| {
         if let (Some(mi), Some(t)) = (message_field, last_text) {
-            if !raw.contains_key("message") {
-                if let Some(slot) = f.values.get_mut(mi) {
-                    *slot = Some(Value::Text(t.to_string()));
+            if !raw.contains("message") {
+                if let Some(slot) = typed.values.get_mut(mi) {
+                    match slot {
+                        Some(Value::Text(old)) => {
+                            old.clear();
+                            old.push_str(t);
+                        }
+                        _ => *slot = Some(Value::Text(t.to_string())),
+                    }
                 }
             }
         }
         if let Some(ti) = turns_field {
-            if !raw.contains_key("turns") {
-                if let Some(slot) = f.values.get_mut(ti) {
+            if !raw.contains("turns") {
+                if let Some(slot) = typed.values.get_mut(ti) {
                     *slot = Some(Value::Num(customer as f64));
                 }
             }
         }
-        policy.decide(&f)
+        policy.decide(typed)
     };
 
     let mut customer = 0usize;
@@ -190,7 +216,7 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
                     slot.clone_from(v);
                 }
             }
-            merge_raw(&mut raw, m);
+            raw.merge(m);
         }
         if t.get("role").and_then(Json::as_str) != Some("customer") {
             continue;
@@ -199,7 +225,7 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
         if let Some(text) = t.get("text").and_then(Json::as_str) {
             last_text = Some(text);
         }
-        let d = decide(&typed, &raw, customer, last_text);
+        let d = decide(&mut typed, &raw, customer, last_text);
         let escalates = matches!(d.action, ActionKind::Route | ActionKind::Human);
         last = Some(d);
         if escalates {
@@ -210,7 +236,7 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let decision = match last {
         Some(d) => d,
         None => {
-            let d = decide(&typed, &raw, 0, None);
+            let d = decide(&mut typed, &raw, 0, None);
             if matches!(d.action, ActionKind::Route | ActionKind::Human) {
                 handoff_turn = Some(0);
             }
@@ -220,7 +246,7 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let escalated = matches!(decision.action, ActionKind::Route | ActionKind::Human);
     let complete = (decision.action != ActionKind::Answer).then(|| {
         decision.attach.iter().all(|item| {
-            let in_facts = raw.get(*item).copied().unwrap_or(false)
+            let in_facts = raw.non_empty(item)
                 || (*item == "message"
                     && message_field.is_some()
                     && last_text.is_some_and(|t| !t.is_empty()));
