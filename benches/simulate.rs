@@ -31,6 +31,18 @@ fn simulate(c: &mut Criterion) {
             n
         })
     });
+    // what `replay` itself reads lines into (borrowed strings, objects as
+    // lists): the share of the replay that is parsing
+    g.bench_function("light JSON parse only", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for l in &lines {
+                let v = handover::json::Json::parse(l).expect("json");
+                n += v.entries().len();
+            }
+            n
+        })
+    });
     g.bench_function("replay + KPIs (one thread)", |b| {
         b.iter(|| {
             let mut t = Totals::new(policy.model().rules.len(), false);

@@ -1,6 +1,7 @@
 //! Facts: one conversation's known values, typed against a policy.
 
 use crate::check::model::{Cell, FieldType, Model, Present, SetPred, TextPred};
+use crate::json::Json;
 use std::fmt;
 
 /// A present fact's value.
@@ -41,6 +42,60 @@ fn err(field: &str, message: String) -> FactError {
     FactError {
         field: Some(field.to_string()),
         message,
+    }
+}
+
+/// What facts are read from: a `serde_json::Value` (the public API) or
+/// the light tree of input lines (`crate::json::Json`). One typing
+/// function serves both, so their messages cannot drift apart.
+trait FactJson: Sized {
+    fn kind(&self) -> &'static str;
+    fn string(&self) -> Option<&str>;
+    fn number(&self) -> Option<f64>;
+    fn boolean(&self) -> Option<bool>;
+    fn items(&self) -> Option<&[Self]>;
+    fn null(&self) -> bool;
+}
+
+impl FactJson for serde_json::Value {
+    fn kind(&self) -> &'static str {
+        json_kind(self)
+    }
+    fn string(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn number(&self) -> Option<f64> {
+        self.as_f64()
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+    fn items(&self) -> Option<&[Self]> {
+        self.as_array().map(Vec::as_slice)
+    }
+    fn null(&self) -> bool {
+        self.is_null()
+    }
+}
+
+impl FactJson for Json<'_> {
+    fn kind(&self) -> &'static str {
+        Json::kind(self)
+    }
+    fn string(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn number(&self) -> Option<f64> {
+        self.as_f64()
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+    fn items(&self) -> Option<&[Self]> {
+        self.as_array()
+    }
+    fn null(&self) -> bool {
+        self.is_null()
     }
 }
 
@@ -92,9 +147,29 @@ impl Facts {
         model: &Model,
         map: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), FactError> {
-        for (key, v) in map {
+        self.merge_entries(model, map.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
+    /// [`Facts::merge_json`] for an object of the light JSON tree in which
+    /// `simulate` and `decide` read their lines.
+    pub fn merge_light(&mut self, model: &Model, json: &Json<'_>) -> Result<(), FactError> {
+        if !json.is_object() {
+            return Err(FactError {
+                field: None,
+                message: format!("facts must be a JSON object, found {}", json.kind()),
+            });
+        }
+        self.merge_entries(model, json.entries())
+    }
+
+    fn merge_entries<'j, J: FactJson + 'j>(
+        &mut self,
+        model: &Model,
+        entries: impl IntoIterator<Item = (&'j str, &'j J)>,
+    ) -> Result<(), FactError> {
+        for (key, v) in entries {
             let Some(fi) = model.field(key) else { continue };
-            if v.is_null() {
+            if v.null() {
                 continue;
             }
             let value = Self::typed(model, fi, v)?;
@@ -126,7 +201,7 @@ impl Facts {
         Ok(())
     }
 
-    fn typed(model: &Model, fi: usize, v: &serde_json::Value) -> Result<Value, FactError> {
+    fn typed<J: FactJson>(model: &Model, fi: usize, v: &J) -> Result<Value, FactError> {
         let Some(field) = model.fields.get(fi) else {
             return Err(FactError {
                 field: None,
@@ -136,12 +211,12 @@ impl Facts {
         let name = field.name.as_str();
         match &field.ty {
             FieldType::Enum(values) | FieldType::Level(values) => {
-                let serde_json::Value::String(s) = v else {
+                let Some(s) = v.string() else {
                     return Err(err(
                         name,
                         format!(
                             "`{name}` must be one of its values as a string, found {}",
-                            json_kind(v)
+                            v.kind()
                         ),
                     ));
                 };
@@ -160,23 +235,20 @@ impl Facts {
                     })
             }
             FieldType::Set(values) => {
-                let serde_json::Value::Array(items) = v else {
+                let Some(items) = v.items() else {
                     return Err(err(
                         name,
-                        format!(
-                            "`{name}` must be a list of its values, found {}",
-                            json_kind(v)
-                        ),
+                        format!("`{name}` must be a list of its values, found {}", v.kind()),
                     ));
                 };
                 let mut out = Vec::with_capacity(items.len());
                 for it in items {
-                    let serde_json::Value::String(s) = it else {
+                    let Some(s) = it.string() else {
                         return Err(err(
                             name,
                             format!(
                                 "`{name}` must list its values as strings, found {}",
-                                json_kind(it)
+                                it.kind()
                             ),
                         ));
                     };
@@ -196,10 +268,10 @@ impl Facts {
                 Ok(Value::Set(out))
             }
             FieldType::Number { lo, hi } | FieldType::Int { lo, hi } => {
-                let Some(x) = v.as_f64() else {
+                let Some(x) = v.number() else {
                     return Err(err(
                         name,
-                        format!("`{name}` must be a number, found {}", json_kind(v)),
+                        format!("`{name}` must be a number, found {}", v.kind()),
                     ));
                 };
                 if !x.is_finite() {
@@ -227,15 +299,15 @@ impl Facts {
                 // -0 and 0 are the same fact
                 Ok(Value::Num(if x == 0.0 { 0.0 } else { x }))
             }
-            FieldType::Bool => match v {
-                serde_json::Value::Bool(b) => Ok(Value::Index(*b as u32)),
-                _ => Err(err(name, format!("`{name}` must be true or false"))),
+            FieldType::Bool => match v.boolean() {
+                Some(b) => Ok(Value::Index(b as u32)),
+                None => Err(err(name, format!("`{name}` must be true or false"))),
             },
-            FieldType::Text => match v {
-                serde_json::Value::String(s) => Ok(Value::Text(s.clone())),
-                _ => Err(err(
+            FieldType::Text => match v.string() {
+                Some(s) => Ok(Value::Text(s.to_string())),
+                None => Err(err(
                     name,
-                    format!("`{name}` must be a string, found {}", json_kind(v)),
+                    format!("`{name}` must be a string, found {}", v.kind()),
                 )),
             },
         }

@@ -13,6 +13,7 @@ pub mod explain;
 pub mod facts;
 pub mod fmt;
 pub mod ide;
+pub mod json;
 pub mod lsp;
 pub mod policy;
 pub mod simulate;

@@ -475,6 +475,7 @@ proptest! {
         };
         for f in &all_facts {
             let facts = policy.facts(f).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(policy.facts_from_str(&f.to_string()), Ok(facts.clone()));
             let d = policy.decide(&facts);
             let got = json!({
                 "action": d.action.as_str(), "queue": d.queue, "priority": d.priority.map(|p| p.as_str()),
@@ -580,5 +581,59 @@ proptest! {
             let inside = result.changes.iter().any(|c| handover::analyze::space::Space::contains(&c.region, &point));
             prop_assert_eq!(differ, inside, "facts {} differ={} but inside a region={}\nOLD\n{}\nNEW\n{}", f, differ, inside, a, b);
         }
+    }
+}
+
+/// Any JSON value, small: what a facts line may hold by mistake.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        (-3i64..30).prop_map(Value::from),
+        prop_oneof![Just(0.5), Just(-0.0), Just(1e300), Just(0.55)].prop_map(Value::from),
+        prop_oneof![
+            Just("refund"),
+            Just("vip"),
+            Just("legal"),
+            Just("t3"),
+            Just("nope"),
+            Just("")
+        ]
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(2, 8, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+            prop::collection::vec(inner, 0..2).prop_map(|v| {
+                Value::Object(
+                    v.into_iter()
+                        .enumerate()
+                        .map(|(i, x)| (format!("k{i}"), x))
+                        .collect(),
+                )
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 4, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The fast reader of facts lines (`facts_from_str`) and the public
+    /// `serde_json::Value` path agree on every object, good or bad, also
+    /// when a key is given twice (the last value wins).
+    #[test]
+    fn facts_from_text_agree_with_facts_from_value(
+        entries in prop::collection::vec((0..10usize, any_json()), 0..6),
+    ) {
+        let policy = Policy::from_text("p.handover", HEADER).unwrap();
+        let keys = ["category", "value", "confidence", "count", "churn", "risk", "message", "tags", "other", "sure"];
+        let body: Vec<String> = entries
+            .iter()
+            .map(|(k, v)| format!("{}: {}", json!(keys[*k]), v))
+            .collect();
+        let text = format!("{{{}}}", body.join(", "));
+        let value: Value = serde_json::from_str(&text).unwrap();
+        prop_assert_eq!(policy.facts_from_str(&text), policy.facts(&value), "{}", text);
     }
 }

@@ -2,6 +2,7 @@
 
 use super::{CliError, FAILED, OK};
 use crate::facts::Facts;
+use crate::json::Json;
 use crate::Policy;
 use clap::ValueEnum;
 use serde_json::json;
@@ -39,23 +40,27 @@ pub fn parse_line(
     policy: &Policy,
     text: &str,
 ) -> Result<(serde_json::Value, Facts), (serde_json::Value, String)> {
-    let v: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| (serde_json::Value::Null, format!("not valid JSON: {e}")))?;
-    let serde_json::Value::Object(obj) = &v else {
+    let v =
+        Json::parse(text).map_err(|e| (serde_json::Value::Null, format!("not valid JSON: {e}")))?;
+    if !v.is_object() {
         return Err((
             serde_json::Value::Null,
             "a line must be a JSON object".into(),
         ));
-    };
-    let (id, facts_json) = match obj.get("facts") {
-        Some(f) => (obj.get("id").cloned().unwrap_or(serde_json::Value::Null), f),
+    }
+    let (id, facts_json) = match v.get("facts") {
+        Some(f) => (
+            v.get("id").map_or(serde_json::Value::Null, Json::to_value),
+            f,
+        ),
         None => (serde_json::Value::Null, &v),
     };
     if !facts_json.is_object() {
         return Err((id, "`facts` must be a JSON object".into()));
     }
-    match policy.facts(facts_json) {
-        Ok(f) => Ok((id, f)),
+    let mut facts = Facts::empty(policy.model());
+    match facts.merge_light(policy.model(), facts_json) {
+        Ok(()) => Ok((id, facts)),
         Err(e) => Err((id, e.message)),
     }
 }

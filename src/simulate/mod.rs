@@ -6,9 +6,10 @@ pub mod report;
 
 use crate::eval::Decision;
 use crate::facts::{Facts, Value};
+use crate::json::Json as Light;
 use crate::syntax::ast::ActionKind;
 use crate::Policy;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
 /// One conversation after replay.
@@ -36,19 +37,6 @@ pub struct LineError {
     pub error: String,
 }
 
-fn non_empty(v: &Json) -> bool {
-    match v {
-        Json::Null => false,
-        Json::Bool(b) => *b,
-        Json::String(s) => !s.is_empty(),
-        Json::Array(a) => !a.is_empty(),
-        Json::Object(o) => !o.is_empty(),
-        Json::Number(_) => true,
-    }
-}
-
-/// Every key given so far and whether its latest value is non-empty
-/// (borrowed from the parsed line: nothing is copied).
 /// The fact keys a conversation has given so far (declared or not), and
 /// whether the latest value is non-empty. A handful of keys: a list beats
 /// a hash map.
@@ -56,15 +44,15 @@ fn non_empty(v: &Json) -> bool {
 struct Given<'j>(Vec<(&'j str, bool)>);
 
 impl<'j> Given<'j> {
-    fn merge(&mut self, facts: &'j Map<String, Json>) {
-        for (k, v) in facts {
+    fn merge(&mut self, facts: &'j Light<'_>) {
+        for (k, v) in facts.entries() {
             if v.is_null() {
                 continue;
             }
-            let given = non_empty(v);
-            match self.0.iter_mut().find(|(key, _)| *key == k.as_str()) {
+            let given = v.non_empty();
+            match self.0.iter_mut().find(|(key, _)| *key == k) {
                 Some(slot) => slot.1 = given,
-                None => self.0.push((k.as_str(), given)),
+                None => self.0.push((k, given)),
             }
         }
     }
@@ -87,26 +75,26 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     };
     // a byte-order mark at the start of a file is not part of the JSON
     let text = text.trim_start_matches('\u{feff}');
-    let v: Json = serde_json::from_str(text)
+    let obj = Light::parse(text)
         .map_err(|e| fail(&Json::Null, format!("line is not valid JSON: {e}")))?;
-    let Json::Object(obj) = v else {
+    if !obj.is_object() {
         return Err(fail(
             &Json::Null,
             "a conversation must be a JSON object".into(),
         ));
-    };
-    let id = obj.get("id").cloned().unwrap_or(Json::Null);
+    }
+    let id = obj.get("id").map_or(Json::Null, Light::to_value);
     if id.is_null() {
         return Err(fail(&id, "a conversation needs an `id`".into()));
     }
     let conv_facts = match obj.get("facts") {
-        None | Some(Json::Null) => None,
-        Some(Json::Object(m)) => Some(m),
+        None | Some(Light::Null) => None,
+        Some(m @ Light::Obj(_)) => Some(m),
         Some(_) => return Err(fail(&id, "`facts` must be an object".into())),
     };
-    let turns: Option<&Vec<Json>> = match obj.get("turns") {
-        None | Some(Json::Null) => None,
-        Some(Json::Array(a)) => Some(a),
+    let turns: Option<&[Light]> = match obj.get("turns") {
+        None | Some(Light::Null) => None,
+        Some(Light::Arr(a)) => Some(a),
         Some(_) => return Err(fail(&id, "`turns` must be a list".into())),
     };
     if conv_facts.is_none() && turns.is_none() {
@@ -115,29 +103,24 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let model = policy.model();
     // Validate everything first: a conversation whose facts do not fit is
     // left out whole, also when the bad fact comes after the handoff.
-    let mut turn_facts: Vec<Option<(&Map<String, Json>, Facts)>> = Vec::new();
+    let mut turn_facts: Vec<Option<(&Light, Facts)>> = Vec::new();
     let mut typed = Facts::empty(model);
     let mut raw = Given::default();
     if let Some(f) = conv_facts {
         typed
-            .merge_map(model, f)
+            .merge_light(model, f)
             .map_err(|e| fail(&id, e.message))?;
         raw.merge(f);
     }
-    for (i, t) in turns
-        .map(|t| t.as_slice())
-        .unwrap_or(&[])
-        .iter()
-        .enumerate()
-    {
-        let Json::Object(t) = t else {
+    for (i, t) in turns.unwrap_or(&[]).iter().enumerate() {
+        if !t.is_object() {
             return Err(fail(&id, format!("turn {} must be an object", i + 1)));
-        };
+        }
         match t.get("facts") {
-            None | Some(Json::Null) => turn_facts.push(None),
-            Some(Json::Object(m)) => {
+            None | Some(Light::Null) => turn_facts.push(None),
+            Some(m @ Light::Obj(_)) => {
                 let mut f = Facts::empty(model);
-                f.merge_map(model, m)
+                f.merge_light(model, m)
                     .map_err(|e| fail(&id, format!("turn {}: {}", i + 1, e.message)))?;
                 turn_facts.push(Some((m, f)));
             }
@@ -152,13 +135,13 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let expected = obj.get("expected");
     let expected_escalate = expected
         .and_then(|e| e.get("escalate"))
-        .and_then(Json::as_bool);
+        .and_then(Light::as_bool);
     let expected_queue = expected
         .and_then(|e| e.get("queue"))
-        .and_then(Json::as_str)
+        .and_then(Light::as_str)
         .map(str::to_string);
-    let resolution_minutes = obj.get("resolution_minutes").and_then(Json::as_f64);
-    let context = obj.get("context").and_then(Json::as_object);
+    let resolution_minutes = obj.get("resolution_minutes").and_then(Light::as_f64);
+    let context = obj.get("context").filter(|c| c.is_object());
 
     let message_field = model.field("message").filter(|&i| {
         model
@@ -203,12 +186,7 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let mut last_text: Option<&str> = None;
     let mut last: Option<Decision<'p>> = None;
     let mut handoff_turn = None;
-    for (t, tf) in turns
-        .map(|t| t.as_slice())
-        .unwrap_or(&[])
-        .iter()
-        .zip(&turn_facts)
-    {
+    for (t, tf) in turns.unwrap_or(&[]).iter().zip(&turn_facts) {
         if let Some((m, f)) = tf {
             // typed and validated above: copy over the facts it gives
             for (slot, v) in typed.values.iter_mut().zip(&f.values) {
@@ -218,11 +196,11 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
             }
             raw.merge(m);
         }
-        if t.get("role").and_then(Json::as_str) != Some("customer") {
+        if t.get("role").and_then(Light::as_str) != Some("customer") {
             continue;
         }
         customer += 1;
-        if let Some(text) = t.get("text").and_then(Json::as_str) {
+        if let Some(text) = t.get("text").and_then(Light::as_str) {
             last_text = Some(text);
         }
         let d = decide(&mut typed, &raw, customer, last_text);
@@ -250,7 +228,10 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
                 || (*item == "message"
                     && message_field.is_some()
                     && last_text.is_some_and(|t| !t.is_empty()));
-            in_facts || context.and_then(|c| c.get(*item)).is_some_and(non_empty)
+            in_facts
+                || context
+                    .and_then(|c| c.get(item))
+                    .is_some_and(Light::non_empty)
         })
     });
     Ok(Outcome {
