@@ -26,12 +26,11 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     let mut child = cmd.spawn().unwrap();
     if let Some(input) = stdin {
         use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
+        // a command that fails on its arguments exits before reading
+        let written = child.stdin.take().unwrap().write_all(input.as_bytes());
+        if let Err(e) = written {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
     }
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -319,4 +318,14 @@ fn fmt_lays_out_a_messy_policy() {
     let (code, _, err) = run(&["fmt", "-"], Some("rule \"x\" when then answer\n"));
     assert_eq!(code, 1);
     assert!(err.contains("not formatted"), "{err}");
+}
+
+#[test]
+fn lsp_accepts_the_stdio_flag_that_clients_pass() {
+    // VS Code's client (and others) start servers as `SERVER lsp --stdio`
+    let (code, _, err) = run(&["lsp", "--stdio"], Some(""));
+    assert!(!err.contains("unexpected argument"), "{err}");
+    assert_ne!(code, 2, "{err}");
+    let (code, _, err) = run(&["lsp", "--no-such-flag"], Some(""));
+    assert_eq!(code, 2, "{err}");
 }

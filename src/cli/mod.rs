@@ -53,7 +53,12 @@ enum Command {
         shell: clap_complete::Shell,
     },
     /// Serve the language server protocol on standard input and output (for editors)
-    Lsp,
+    Lsp {
+        /// Accepted and ignored: standard input and output is the only
+        /// transport, and many clients (VS Code's among them) pass this flag
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
 }
 
 pub fn main() -> i32 {
@@ -79,7 +84,7 @@ pub fn main() -> i32 {
             clap_complete::generate(shell, &mut cmd, "handover", &mut std::io::stdout());
             Ok(OK)
         }
-        Command::Lsp => Ok(crate::lsp::run()),
+        Command::Lsp { stdio: _ } => Ok(crate::lsp::run()),
     };
     match result {
         Ok(code) => code,
