@@ -78,7 +78,10 @@ needs_install=0
 for bin in vscode-tmgrammar-test vscode-tmgrammar-snap tsc; do
   [ -x "node_modules/.bin/$bin" ] || needs_install=1
 done
-[ -d node_modules/vscode-languageclient ] || needs_install=1
+for pkg in vscode-languageclient monaco-editor playwright-core; do
+  # monaco-editor and playwright-core: scripts/screenshot.js (tests/editor_screenshot.rs)
+  [ -d "node_modules/$pkg" ] || needs_install=1
+done
 # a lock file newer than the installed tree means the dependencies changed
 if [ -f package-lock.json ] && [ -f node_modules/.package-lock.json ] &&
   [ package-lock.json -nt node_modules/.package-lock.json ]; then
