@@ -12,7 +12,6 @@ import {
   LanguageClient,
   LanguageClientOptions,
   ServerOptions,
-  TransportKind,
 } from 'vscode-languageclient/node';
 
 const CLIENT_ID = 'handover';
@@ -73,18 +72,24 @@ async function start(): Promise<void> {
     log(`handover.conversations: ${conversations} does not exist (yet); passing it to the server anyway`);
   }
 
+  // No `transport`: the client then talks over the child's stdin/stdout all
+  // the same, without appending `--stdio` to the arguments (TransportKind.stdio
+  // would, and `handover lsp` rejects unknown arguments).
   const executable: Executable = {
     command: command.path,
     args: ['lsp'],
-    transport: TransportKind.stdio,
     options: folder ? { cwd: folder } : undefined,
   };
   const serverOptions: ServerOptions = { run: executable, debug: executable };
 
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'handover' }],
+    // No `configurationSection`: the server would get the raw settings in
+    // workspace/didChangeConfiguration, and take the unresolved
+    // `handover.conversations` (`${workspaceFolder}/...`, `~/...`) over the
+    // resolved initializationOptions; and on a change the old client would send
+    // it while this extension restarts the server. A change restarts instead.
     synchronize: {
-      configurationSection: 'handover',
       fileEvents: [
         vscode.workspace.createFileSystemWatcher('**/*.handover'),
         vscode.workspace.createFileSystemWatcher('**/conversations.jsonl'),
