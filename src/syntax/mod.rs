@@ -24,8 +24,39 @@ pub fn parse(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
     };
     let mut diags = Vec::new();
     let unterminated = lex::unterminated_strings(text);
-    let mut queue: Vec<(usize, usize)> = lex::split(text);
-    queue.reverse();
+    let chunks: Vec<(usize, usize)> = lex::split(text);
+    let one = |&(start, end): &(usize, usize)| parse_chunk(file, text, start, end, &unterminated);
+    // Statements parse independently: a large file is spread over the
+    // cores (results keep the file's order); a small one is not worth it.
+    let parts: Vec<(Vec<Stmt>, Vec<Diagnostic>)> = if chunks.len() >= PARALLEL_FROM {
+        use rayon::prelude::*;
+        chunks.par_iter().map(one).collect()
+    } else {
+        chunks.iter().map(one).collect()
+    };
+    for (stmts, d) in parts {
+        ast.stmts.extend(stmts);
+        diags.extend(d);
+    }
+    attach_docs(&mut ast, text);
+    (ast, diags)
+}
+
+/// Statements from which parsing runs in parallel.
+const PARALLEL_FROM: usize = 512;
+
+/// One statement of the splitter: usually one statement, more when a line
+/// in it turns out to start a statement of its own.
+fn parse_chunk(
+    file: u32,
+    text: &str,
+    start: usize,
+    end: usize,
+    unterminated: &[usize],
+) -> (Vec<Stmt>, Vec<Diagnostic>) {
+    let mut stmts = Vec::new();
+    let mut diags = Vec::new();
+    let mut queue = vec![(start, end)];
     while let Some((start, end)) = queue.pop() {
         let chunk = text.get(start..end).unwrap_or("");
         if lex::code_is_blank(chunk) {
@@ -42,7 +73,7 @@ pub fn parse(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
                 )
                 .with_help("close the string with `\"`; write `\\n` for a line break inside it"),
             );
-            ast.stmts.push(error_stmt(stmt_span));
+            stmts.push(error_stmt(stmt_span));
             continue;
         }
         let (depth, at) = lex::nesting(chunk);
@@ -61,7 +92,7 @@ pub fn parse(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
                     "split the rule into several rules, or remove redundant parentheses and `not`s",
                 ),
             );
-            ast.stmts.push(error_stmt(stmt_span));
+            stmts.push(error_stmt(stmt_span));
             continue;
         }
         match Grammar::parse(Rule::statement_file, chunk) {
@@ -75,7 +106,7 @@ pub fn parse(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
                 let decl = pairs.next().and_then(|p| p.into_inner().next());
                 let span = decl.as_ref().map_or(stmt_span, |d| b.span(d));
                 let stmt = decl.map(|p| b.statement(p)).unwrap_or(StmtKind::Error);
-                ast.stmts.push(Stmt {
+                stmts.push(Stmt {
                     kind: stmt,
                     span,
                     doc: None,
@@ -106,12 +137,11 @@ pub fn parse(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
                     continue;
                 }
                 diags.push(words::syntax_diagnostic(file, start, chunk, pos, &err));
-                ast.stmts.push(error_stmt(stmt_span));
+                stmts.push(error_stmt(stmt_span));
             }
         }
     }
-    attach_docs(&mut ast, text);
-    (ast, diags)
+    (stmts, diags)
 }
 
 fn error_stmt(span: Span) -> Stmt {
@@ -189,11 +219,14 @@ impl Builder<'_> {
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
         let s = p.as_span();
         // follow the last child down to the last token: a string is a
-        // token of its own (its closing quote is not a pair)
+        // token of its own (its closing quote is not a pair). `next_back`
+        // jumps to the last child without building the others (`tokens()`
+        // would be cheaper still, but checks the whole queue in debug
+        // builds, which makes it quadratic there).
         let mut end = s.end();
         let mut cur = p.clone();
         while cur.as_rule() != Rule::string {
-            match cur.clone().into_inner().last() {
+            match cur.clone().into_inner().next_back() {
                 Some(last) => {
                     end = last.as_span().end();
                     cur = last;
@@ -892,5 +925,41 @@ fn shift_decimal(p: &str) -> String {
         format!("{sign}{i}")
     } else {
         format!("{sign}{i}.{f}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file large enough to be parsed in parallel gives the statements
+    /// and diagnostics, in file order, of parsing it one statement at a time.
+    #[test]
+    fn parallel_parse_keeps_the_file_order() {
+        let mut text = String::from("field a: enum { x, y }\nqueue \"q\"\n");
+        for i in 0..PARALLEL_FROM + 100 {
+            match i % 7 {
+                0 => text.push_str(&format!("rule \"r{i}\"\n  when a = x\n  then route \"q\"\n")),
+                // a stray word on its own line: the chunk is split in two
+                1 => text.push_str("when a = y then answer\nfrobnicate\n"),
+                2 => text.push_str("when a = then answer\n"),
+                3 => text.push_str("when a = \"open then answer\n"),
+                _ => text.push_str(&format!("## doc {i}\nwhen a in {{ x, y }} then human \"q\"\n")),
+            }
+        }
+        let (ast, diags) = parse(0, &text);
+        let unterminated = lex::unterminated_strings(&text);
+        let mut stmts = Vec::new();
+        let mut want = Vec::new();
+        for (start, end) in lex::split(&text) {
+            let (s, d) = parse_chunk(0, &text, start, end, &unterminated);
+            stmts.extend(s);
+            want.extend(d);
+        }
+        assert!(lex::split(&text).len() >= PARALLEL_FROM);
+        let spans = |v: &[Stmt]| v.iter().map(|s| (s.span, s.kind.clone())).collect::<Vec<_>>();
+        assert_eq!(spans(&ast.stmts), spans(&stmts));
+        assert_eq!(diags, want);
+        assert!(diags.len() > 100, "the errors are reported");
     }
 }
