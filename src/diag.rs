@@ -118,7 +118,7 @@ impl Diagnostic {
         Diagnostic {
             code,
             severity: code.severity(),
-            message: message.into(),
+            message: bound_quotes(message.into()),
             span,
             help: None,
             related: Vec::new(),
@@ -128,7 +128,7 @@ impl Diagnostic {
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.help = Some(bound_quotes(help.into()));
         self
     }
 
@@ -197,5 +197,60 @@ pub fn list_words<S: AsRef<str>>(items: &[S]) -> String {
         None => String::new(),
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} or {}", rest.join(", "), last),
+    }
+}
+
+/// The longest user text quoted whole in a message, in characters.
+const QUOTE_MAX: usize = 60;
+
+/// Messages quote the user's words in backticks; a word of megabytes (a
+/// generated or corrupted file) is cut to its first characters and `…`, so
+/// that one diagnostic stays readable. The span still covers all of it.
+fn bound_quotes(message: String) -> String {
+    if message.len() <= QUOTE_MAX {
+        return message;
+    }
+    let parts: Vec<&str> = message.split('`').collect();
+    // odd-numbered parts are quoted, when the backticks pair up
+    if parts.len() % 2 == 0
+        || !parts
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .any(|q| q.chars().nth(QUOTE_MAX).is_some())
+    {
+        return message;
+    }
+    let mut out = String::with_capacity(message.len().min(4096));
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 && part.chars().nth(QUOTE_MAX).is_some() {
+            out.extend(part.chars().take(QUOTE_MAX - 20));
+            out.push('…');
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::*;
+
+    #[test]
+    fn long_quotes_are_cut_short_ones_kept() {
+        let long = "y".repeat(3000);
+        let m = bound_quotes(format!("`{long}` is not a value of `a`"));
+        assert_eq!(m, format!("`{}…` is not a value of `a`", "y".repeat(40)));
+        let short = "`refnd` is not a value of `topic`".to_string();
+        assert_eq!(bound_quotes(short.clone()), short);
+        // unpaired backticks: left alone
+        let odd = format!("a ` {long}");
+        assert_eq!(bound_quotes(odd.clone()), odd);
+        let wide = format!("`{}`", "é".repeat(100));
+        assert_eq!(bound_quotes(wide), format!("`{}…`", "é".repeat(40)));
     }
 }

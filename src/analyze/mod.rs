@@ -11,6 +11,7 @@ use crate::check::model::{ActionM, Model, RuleM};
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::ast::ActionKind;
 use crate::table::{conjoin, dnf, nnf, Table};
+use rayon::prelude::*;
 use space::{bit, intersect, is_zero, meets, set, subtract_all, Region, Space};
 
 /// Past this many boxes a question is left unanswered rather than slow.
@@ -95,13 +96,21 @@ impl<'a> Layout<'a> {
             .filter_map(|r| intersect(r, ok))
             .collect();
         // only the boxes that meet this rule's can take anything away
-        let beaters: Vec<&Region> = (0..self.model.rules.len())
+        let mut beaters: Vec<&Region> = (0..self.model.rules.len())
             .filter(|&b| b != ri && self.beats(b, ri))
             .flat_map(|b| self.rule_regions.get(b).into_iter().flatten())
             .filter(|r| start.iter().any(|s| meets(s, r)))
             .collect();
+        // the largest boxes first: they cut away the most and leave the
+        // fewest fragments for the others (the region is the same)
+        beaters.sort_by(|x, y| volume(y).total_cmp(&volume(x)));
         subtract_all(start, &beaters, LIMIT)
     }
+}
+
+/// How many atom combinations a box holds (as a float: it can be huge).
+fn volume(r: &Region) -> f64 {
+    r.iter().map(|c| space::count(c) as f64).product()
 }
 
 /// The automation atoms whose baseline is not stricter than `a`.
@@ -152,115 +161,136 @@ fn why_beats(model: &Model, b: &RuleM, a: &RuleM) -> String {
 pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
     let layout = Layout::new(model, table);
     let mut out = Vec::new();
-    let mut unsat = vec![false; model.rules.len()];
+    let n = model.rules.len();
 
+    // Each phase asks one question per rule (or per pair), independently:
+    // the rules are spread over the cores and the answers kept in order.
     // unsatisfiable conditions and branches; always-true conditions
-    for (ri, rule) in model.rules.iter().enumerate() {
-        let exact = !layout.approximate.get(ri).copied().unwrap_or(true);
-        let regions = layout
-            .rule_regions
-            .get(ri)
-            .map_or(&[][..], |v| v.as_slice());
-        if regions.is_empty() {
-            if let Some(u) = unsat.get_mut(ri) {
-                *u = true;
-            }
-            out.push(unsatisfiable(
-                model,
-                &layout,
-                rule,
-                rule.cond_span,
-                &rule.cond,
-                true,
-            ));
-            continue;
-        }
-        if rule.branches.len() > 1 {
-            for (span, branch) in &rule.branches {
-                let rows = dnf(model, &nnf(model, branch, false));
-                let any = rows.iter().any(|cells| {
-                    let r = layout.space.row_region(model, cells);
-                    !r.iter().any(is_zero)
-                });
-                if !any {
-                    out.push(unsatisfiable(model, &layout, rule, *span, branch, false));
-                }
-            }
-        }
-        if exact {
-            let rest = subtract_all(
-                vec![layout.space.full()],
-                &regions.iter().collect::<Vec<_>>(),
-                LIMIT,
-            );
-            if rest.is_some_and(|r| r.is_empty()) {
-                out.push(
-                    Diagnostic::new(
-                        Code::AlwaysTrue,
-                        rule.cond_span,
-                        format!("the condition of rule `{}` holds for every conversation, missing facts included", rule.name),
-                    )
-                    .with_help(format!(
-                        "every conversation gets `{}` or stricter: if that is meant, say so in the automation block; otherwise narrow the condition",
-                        rule.action.describe()
-                    ))
-                    .with_example(serde_json::json!({})),
-                );
-            }
-        }
+    let per_rule: Vec<(bool, Vec<Diagnostic>)> = (0..n)
+        .into_par_iter()
+        .map(|ri| satisfiability(&layout, ri))
+        .collect();
+    let mut unsat = Vec::with_capacity(n);
+    for (u, d) in per_rule {
+        unsat.push(u);
+        out.extend(d);
     }
 
     // shadowed rules
-    let mut shadowed = vec![false; model.rules.len()];
-    for (ri, rule) in model.rules.iter().enumerate() {
-        if unsat.get(ri).copied().unwrap_or(true) {
+    let per_rule: Vec<Option<Diagnostic>> = (0..n)
+        .into_par_iter()
+        .map(|ri| shadowing(&layout, ri, &unsat))
+        .collect();
+    let shadowed: Vec<bool> = per_rule.iter().map(Option::is_some).collect();
+    out.extend(per_rule.into_iter().flatten());
+
+    // ambiguous routes
+    let per_rule: Vec<Vec<Diagnostic>> = (0..n)
+        .into_par_iter()
+        .map(|ai| ambiguities(&layout, ai, &shadowed))
+        .collect();
+    out.extend(per_rule.into_iter().flatten());
+    out
+}
+
+/// Is rule `ri` unsatisfiable (then the diagnostic), are some of its
+/// branches, does it always hold?
+fn satisfiability(layout: &Layout<'_>, ri: usize) -> (bool, Vec<Diagnostic>) {
+    let model = layout.model;
+    let mut out = Vec::new();
+    let Some(rule) = model.rules.get(ri) else {
+        return (false, out);
+    };
+    let exact = !layout.approximate.get(ri).copied().unwrap_or(true);
+    let regions = layout
+        .rule_regions
+        .get(ri)
+        .map_or(&[][..], |v| v.as_slice());
+    if regions.is_empty() {
+        out.push(unsatisfiable(
+            model,
+            layout,
+            rule,
+            rule.cond_span,
+            &rule.cond,
+            true,
+        ));
+        return (true, out);
+    }
+    if rule.branches.len() > 1 {
+        for (span, branch) in &rule.branches {
+            let rows = dnf(model, &nnf(model, branch, false));
+            let any = rows.iter().any(|cells| {
+                let r = layout.space.row_region(model, cells);
+                !r.iter().any(is_zero)
+            });
+            if !any {
+                out.push(unsatisfiable(model, layout, rule, *span, branch, false));
+            }
+        }
+    }
+    if exact {
+        let rest = subtract_all(
+            vec![layout.space.full()],
+            &regions.iter().collect::<Vec<_>>(),
+            LIMIT,
+        );
+        if rest.is_some_and(|r| r.is_empty()) {
+            out.push(
+                Diagnostic::new(
+                    Code::AlwaysTrue,
+                    rule.cond_span,
+                    format!("the condition of rule `{}` holds for every conversation, missing facts included", rule.name),
+                )
+                .with_help(format!(
+                    "every conversation gets `{}` or stricter: if that is meant, say so in the automation block; otherwise narrow the condition",
+                    rule.action.describe()
+                ))
+                .with_example(serde_json::json!({})),
+            );
+        }
+    }
+    (false, out)
+}
+
+/// Rule `ri` never decides: the diagnostic naming who takes its place.
+fn shadowing(layout: &Layout<'_>, ri: usize, unsat: &[bool]) -> Option<Diagnostic> {
+    let model = layout.model;
+    let rule = model.rules.get(ri)?;
+    if unsat.get(ri).copied().unwrap_or(true) {
+        return None;
+    }
+    let win = layout.winning_region(ri)?;
+    if !win.is_empty() {
+        return None;
+    }
+    // it is beaten wherever it matches: by whom?
+    let mine: Vec<&Region> = layout
+        .rule_regions
+        .get(ri)
+        .map(|v| v.iter().collect())
+        .unwrap_or_default();
+    // name the rules that take its place: one that does it alone if
+    // there is one, else all that overlap it
+    let mut alone = Vec::new();
+    let mut overlapping = Vec::new();
+    for (bi, b) in model.rules.iter().enumerate() {
+        if bi == ri || !layout.beats(bi, ri) {
             continue;
         }
-        let Some(win) = layout.winning_region(ri) else {
-            continue;
-        };
-        if !win.is_empty() {
-            continue;
-        }
-        // it is beaten wherever it matches: by whom?
-        let mine: Vec<&Region> = layout
+        let theirs: Vec<&Region> = layout
             .rule_regions
-            .get(ri)
+            .get(bi)
             .map(|v| v.iter().collect())
             .unwrap_or_default();
-        // name the rules that take its place: one that does it alone if
-        // there is one, else all that overlap it
-        let mut alone = Vec::new();
-        let mut overlapping = Vec::new();
-        for (bi, b) in model.rules.iter().enumerate() {
-            if bi == ri || !layout.beats(bi, ri) {
-                continue;
-            }
-            let theirs: Vec<&Region> = layout
-                .rule_regions
-                .get(bi)
-                .map(|v| v.iter().collect())
-                .unwrap_or_default();
-            if !mine
-                .iter()
-                .any(|m| theirs.iter().any(|rb| intersect(m, rb).is_some()))
-            {
-                continue;
-            }
-            overlapping.push(why_beats(model, b, rule));
-            let start: Vec<Region> = mine
-                .iter()
-                .filter_map(|m| {
-                    layout
-                        .baseline_ok(rule.action.kind)
-                        .and_then(|ok| intersect(m, ok))
-                })
-                .collect();
-            if subtract_all(start, &theirs, LIMIT).is_some_and(|r| r.is_empty()) {
-                alone.push(why_beats(model, b, rule));
-            }
+        if !mine
+            .iter()
+            .any(|m| theirs.iter().any(|rb| intersect(m, rb).is_some()))
+        {
+            continue;
         }
-        let ok_region: Vec<Region> = mine
+        overlapping.push(why_beats(model, b, rule));
+        let start: Vec<Region> = mine
             .iter()
             .filter_map(|m| {
                 layout
@@ -268,43 +298,56 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
                     .and_then(|ok| intersect(m, ok))
             })
             .collect();
-        let base_stricter = layout.baseline_ok(rule.action.kind).is_some_and(|ok| {
-            mine.iter()
-                .any(|m| intersect(m, ok).is_none_or(|x| x != **m))
-        });
-        let takers: Vec<String> = if ok_region.is_empty() {
-            vec!["the automation baseline (stricter)".to_string()]
-        } else if let Some(a) = alone.into_iter().next() {
-            vec![a]
-        } else {
-            let mut t = overlapping;
-            if base_stricter {
-                t.push("the automation baseline (stricter)".to_string());
-            }
-            t
-        };
-        let example = mine.first().map(|m| layout.space.witness(m));
-        if let Some(s) = shadowed.get_mut(ri) {
-            *s = true;
+        if subtract_all(start, &theirs, LIMIT).is_some_and(|r| r.is_empty()) {
+            alone.push(why_beats(model, b, rule));
         }
-        let mut d = Diagnostic::new(
-            Code::ShadowedRule,
-            rule.span,
-            format!(
-                "rule `{}` never decides: wherever it matches, {} wins instead",
-                rule.name,
-                join_takers(&takers)
-            ),
-        )
-        .with_help(shadow_help(&takers));
-        if let Some(ex) = example {
-            d = d.with_example(ex);
-        }
-        out.push(d);
     }
+    let ok_region: Vec<Region> = mine
+        .iter()
+        .filter_map(|m| {
+            layout
+                .baseline_ok(rule.action.kind)
+                .and_then(|ok| intersect(m, ok))
+        })
+        .collect();
+    let base_stricter = layout.baseline_ok(rule.action.kind).is_some_and(|ok| {
+        mine.iter()
+            .any(|m| intersect(m, ok).is_none_or(|x| x != **m))
+    });
+    let takers: Vec<String> = if ok_region.is_empty() {
+        vec!["the automation baseline (stricter)".to_string()]
+    } else if let Some(a) = alone.into_iter().next() {
+        vec![a]
+    } else {
+        let mut t = overlapping;
+        if base_stricter {
+            t.push("the automation baseline (stricter)".to_string());
+        }
+        t
+    };
+    let example = mine.first().map(|m| layout.space.witness(m));
+    let mut d = Diagnostic::new(
+        Code::ShadowedRule,
+        rule.span,
+        format!(
+            "rule `{}` never decides: wherever it matches, {} wins instead",
+            rule.name,
+            join_takers(&takers)
+        ),
+    )
+    .with_help(shadow_help(&takers));
+    if let Some(ex) = example {
+        d = d.with_example(ex);
+    }
+    Some(d)
+}
 
-    // ambiguous routes
-    for (ai, a) in model.rules.iter().enumerate() {
+/// The later rules that route like rule `ai` to another queue on some
+/// facts where nothing stronger wins.
+fn ambiguities(layout: &Layout<'_>, ai: usize, shadowed: &[bool]) -> Vec<Diagnostic> {
+    let model = layout.model;
+    let mut out = Vec::new();
+    if let Some(a) = model.rules.get(ai) {
         for (bi, b) in model.rules.iter().enumerate().skip(ai + 1) {
             if a.action.kind != b.action.kind
                 || a.priority != b.priority
@@ -337,7 +380,7 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
             if both.is_empty() {
                 continue;
             }
-            let stronger: Vec<&Region> = model
+            let mut stronger: Vec<&Region> = model
                 .rules
                 .iter()
                 .enumerate()
@@ -350,6 +393,7 @@ pub fn warnings(model: &Model, table: &Table) -> Vec<Diagnostic> {
                 .flat_map(|(ci, _)| layout.rule_regions.get(ci).into_iter().flatten())
                 .filter(|r| both.iter().any(|s| meets(s, r)))
                 .collect();
+            stronger.sort_by(|x, y| volume(y).total_cmp(&volume(x)));
             let Some(rest) = subtract_all(both, &stronger, LIMIT) else {
                 continue;
             };

@@ -10,6 +10,11 @@ use serde_json::json;
 /// span found through the file's line index rather than by scanning.
 struct Src<'a> {
     file: &'a SourceFile,
+    /// For an excerpt of a long line: its real line (0-based), and the
+    /// real column (in characters, 0-based) of the excerpt's first byte
+    /// minus the characters of the `…` put before it.
+    line_offset: usize,
+    column_offset: isize,
 }
 
 impl miette::SourceCode for Src<'_> {
@@ -31,7 +36,8 @@ impl miette::SourceCode for Src<'_> {
         // without context (the header line), the column is the span's own,
         // counted in characters
         let column = if before == 0 {
-            f.line_col(start).1.saturating_sub(1)
+            let own = f.line_col(start).1.saturating_sub(1) as isize;
+            (own + self.column_offset).max(0) as usize
         } else {
             0
         };
@@ -39,7 +45,7 @@ impl miette::SourceCode for Src<'_> {
             f.name.clone(),
             data.as_bytes(),
             (data_start, data_end - data_start).into(),
-            first,
+            first + self.line_offset,
             column,
             last - first + 1,
         )))
@@ -104,6 +110,13 @@ fn byte_span(file: &SourceFile, start: usize, end: usize) -> miette::SourceSpan 
     (s, e - s).into()
 }
 
+/// A line longer than this is shown as an excerpt around the diagnostic.
+const LONG_LINE: usize = 400;
+/// Characters of context kept on each side of the span in an excerpt, and
+/// the most of the span itself that is underlined.
+const EXCERPT_CONTEXT: usize = 60;
+const EXCERPT_SPAN: usize = 200;
+
 /// Render one diagnostic for a terminal (or plain text when not colour).
 pub fn render_human(files: &[SourceFile], d: &Diagnostic, colour: bool) -> String {
     let Some(file) = files.get(d.span.file as usize) else {
@@ -114,6 +127,11 @@ pub fn render_human(files: &[SourceFile], d: &Diagnostic, colour: bool) -> Strin
             d.message
         );
     };
+    let line = file.line_of(file.clamp(d.span.start));
+    let line_len = file.line_start(line + 1).min(file.text.len()) - file.line_start(line);
+    if line_len > LONG_LINE {
+        return render_excerpt(file, line, d, colour);
+    }
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         None,
         byte_span(file, d.span.start, d.span.end),
@@ -126,11 +144,61 @@ pub fn render_human(files: &[SourceFile], d: &Diagnostic, colour: bool) -> Strin
             ));
         }
     }
-    let report = Report {
-        d,
-        src: Src { file },
-        labels,
+    let src = Src {
+        file,
+        line_offset: 0,
+        column_offset: 0,
     };
+    render_with(d, src, labels, colour)
+}
+
+/// A diagnostic on a very long line (a generated file, a pasted blob): the
+/// line is cut to the span and some context, marked with `…`, so that one
+/// diagnostic stays a few lines long; the position shown is the real one.
+fn render_excerpt(file: &SourceFile, line: usize, d: &Diagnostic, colour: bool) -> String {
+    let text = file.text.as_str();
+    let line_start = file.line_start(line);
+    let line_end = line_start
+        + text
+            .get(line_start..)
+            .map_or(0, |t| t.find('\n').unwrap_or(t.len()));
+    let start = file.clamp(d.span.start).clamp(line_start, line_end);
+    let end = file.clamp(d.span.end).clamp(start, line_end);
+    let back = |from: usize, chars: usize| {
+        text.get(..from)
+            .and_then(|t| t.char_indices().rev().take(chars).last())
+            .map_or(from, |(i, _)| i)
+            .max(line_start)
+    };
+    let forward = |from: usize, chars: usize| {
+        text.get(from..)
+            .and_then(|t| t.char_indices().nth(chars))
+            .map_or(text.len(), |(i, _)| from + i)
+            .min(line_end)
+    };
+    let shown_end = forward(start, EXCERPT_SPAN).min(end);
+    let from = back(start, EXCERPT_CONTEXT);
+    let to = forward(shown_end, EXCERPT_CONTEXT);
+    let before = if from > line_start { "…" } else { "" };
+    let after = if to < line_end { "…" } else { "" };
+    let excerpt = format!("{before}{}{after}", text.get(from..to).unwrap_or(""));
+    let part = SourceFile::new(file.name.clone(), excerpt);
+    let skipped = text.get(line_start..from).map_or(0, |t| t.chars().count());
+    let src = Src {
+        file: &part,
+        line_offset: line,
+        column_offset: skipped as isize - before.chars().count() as isize,
+    };
+    let at = start - from + before.len();
+    let labels = vec![LabeledSpan::new_primary_with_span(
+        None,
+        miette::SourceSpan::from((at, shown_end - start)),
+    )];
+    render_with(d, src, labels, colour)
+}
+
+fn render_with(d: &Diagnostic, src: Src<'_>, labels: Vec<LabeledSpan>, colour: bool) -> String {
+    let report = Report { d, src, labels };
     let theme = if colour {
         GraphicalTheme::unicode()
     } else {
