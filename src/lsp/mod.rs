@@ -21,6 +21,9 @@ use workspace::{Built, Group, State};
 /// Exit status 0 after `shutdown` then `exit`, 1 when the input ended
 /// or `exit` came without `shutdown`.
 pub fn run() -> i32 {
+    // every keystroke reparses the document: unchanged statements come
+    // from the cache
+    crate::syntax::cache::enable();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

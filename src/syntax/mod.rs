@@ -2,6 +2,7 @@
 //! statement costs one diagnostic and the rest of the file still parses.
 
 pub mod ast;
+pub mod cache;
 pub mod lex;
 mod words;
 
@@ -18,6 +19,12 @@ struct Grammar;
 /// Parse one file. Never fails: what does not parse becomes `syntax`
 /// diagnostics and `StmtKind::Error` statements.
 pub fn parse(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
+    parse_with(file, text, true)
+}
+
+/// [`parse`], with the statement cache (when the process turned it on) or
+/// without it.
+fn parse_with(file: u32, text: &str, use_cache: bool) -> (Ast, Vec<Diagnostic>) {
     let mut ast = Ast {
         stmts: Vec::new(),
         comments: lex::comments(file, text),
@@ -25,7 +32,30 @@ pub fn parse(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let unterminated = lex::unterminated_strings(text);
     let chunks: Vec<(usize, usize)> = lex::split(text);
-    let one = |&(start, end): &(usize, usize)| parse_chunk(file, text, start, end, &unterminated);
+    let one = |&(start, end): &(usize, usize)| {
+        let chunk = text.get(start..end).unwrap_or("");
+        let cached = use_cache
+            .then(|| {
+                cache::parsed(chunk, || {
+                    let here: Vec<usize> = unterminated
+                        .iter()
+                        .filter(|&&q| q >= start && q < end)
+                        .map(|q| q - start)
+                        .collect();
+                    parse_chunk(0, chunk, 0, chunk.len(), &here)
+                })
+            })
+            .flatten();
+        match cached {
+            Some((mut stmts, mut diags)) => {
+                use cache::Relocate;
+                stmts.relocate(file, start);
+                diags.relocate(file, start);
+                (stmts, diags)
+            }
+            None => parse_chunk(file, text, start, end, &unterminated),
+        }
+    };
     // Statements parse independently: a large file is spread over the
     // cores (results keep the file's order); a small one is not worth it.
     let parts: Vec<(Vec<Stmt>, Vec<Diagnostic>)> = if chunks.len() >= PARALLEL_FROM {
@@ -932,6 +962,40 @@ fn shift_decimal(p: &str) -> String {
 mod tests {
     use super::*;
 
+    fn policy_files(dir: &std::path::Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                policy_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "handover") {
+                out.push(std::fs::read_to_string(&p).unwrap_or_default());
+            }
+        }
+    }
+
+    /// Statements from the cache, moved to their place, are the statements
+    /// a fresh parse gives: on every example and fixture policy, cold and
+    /// warm, and again after an edit above them shifts every offset.
+    #[test]
+    fn cached_statements_equal_fresh_ones() {
+        cache::enable();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts = Vec::new();
+        policy_files(&root.join("examples"), &mut texts);
+        policy_files(&root.join("tests/fixtures"), &mut texts);
+        assert!(texts.len() > 50, "{} policies", texts.len());
+        for text in &texts {
+            let fresh = parse_with(2, text, false);
+            assert_eq!(parse_with(2, text, true), fresh);
+            assert_eq!(parse_with(2, text, true), fresh);
+            let edited = format!("# an edit\nlet zz = 3\n{text}");
+            assert_eq!(parse_with(5, &edited, true), parse_with(5, &edited, false));
+        }
+    }
+
     /// A file large enough to be parsed in parallel gives the statements
     /// and diagnostics, in file order, of parsing it one statement at a time.
     #[test]
@@ -939,12 +1003,16 @@ mod tests {
         let mut text = String::from("field a: enum { x, y }\nqueue \"q\"\n");
         for i in 0..PARALLEL_FROM + 100 {
             match i % 7 {
-                0 => text.push_str(&format!("rule \"r{i}\"\n  when a = x\n  then route \"q\"\n")),
+                0 => text.push_str(&format!(
+                    "rule \"r{i}\"\n  when a = x\n  then route \"q\"\n"
+                )),
                 // a stray word on its own line: the chunk is split in two
                 1 => text.push_str("when a = y then answer\nfrobnicate\n"),
                 2 => text.push_str("when a = then answer\n"),
                 3 => text.push_str("when a = \"open then answer\n"),
-                _ => text.push_str(&format!("## doc {i}\nwhen a in {{ x, y }} then human \"q\"\n")),
+                _ => text.push_str(&format!(
+                    "## doc {i}\nwhen a in {{ x, y }} then human \"q\"\n"
+                )),
             }
         }
         let (ast, diags) = parse(0, &text);
@@ -957,7 +1025,11 @@ mod tests {
             want.extend(d);
         }
         assert!(lex::split(&text).len() >= PARALLEL_FROM);
-        let spans = |v: &[Stmt]| v.iter().map(|s| (s.span, s.kind.clone())).collect::<Vec<_>>();
+        let spans = |v: &[Stmt]| {
+            v.iter()
+                .map(|s| (s.span, s.kind.clone()))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(spans(&ast.stmts), spans(&stmts));
         assert_eq!(diags, want);
         assert!(diags.len() > 100, "the errors are reported");
