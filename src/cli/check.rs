@@ -36,7 +36,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     let mut all_diags = Vec::new();
     for p in &args.policies {
         let files = super::read_policy(p)?;
+        let working = super::SlowWork::start(format!(
+            "checking {}: working out what every rule can do",
+            p.display()
+        ));
         let checked = Checked::from_sources(files);
+        drop(working);
         let offset = all_files.len() as u32;
         for mut d in checked.diagnostics {
             d.span.file += offset;

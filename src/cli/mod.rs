@@ -117,6 +117,53 @@ pub fn stdout_colour() -> bool {
     colour(std::io::stdout().is_terminal())
 }
 
+/// A spinner on a terminal's stderr for work that turns out to be slow
+/// (the analysis of a policy of thousands of rules): nothing for the first
+/// second, then the message and the time spent; cleared when dropped.
+pub struct SlowWork {
+    done: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SlowWork {
+    pub fn start(message: String) -> SlowWork {
+        if !std::io::stderr().is_terminal() {
+            return SlowWork {
+                done: None,
+                thread: None,
+            };
+        }
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let wait = std::time::Duration::from_secs(1);
+            if rx.recv_timeout(wait) != Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                return;
+            }
+            let bar = indicatif::ProgressBar::new_spinner().with_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.set_message(message);
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            let _ = rx.recv();
+            bar.finish_and_clear();
+        });
+        SlowWork {
+            done: Some(tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for SlowWork {
+    fn drop(&mut self) {
+        drop(self.done.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// Read the sources of one POLICY argument (`-` is standard input).
 pub fn read_policy(path: &Path) -> Result<Vec<crate::span::SourceFile>, CliError> {
     if path == Path::new("-") {
