@@ -31,7 +31,19 @@ pub fn parse(data: &[u8]) {
         return;
     };
 
+    // the language server's statement cache gives what a fresh parse does,
+    // also when an edit above moves every statement
+    handover::syntax::cache::enable();
     let (ast, diags) = handover::syntax::parse(0, text);
+    assert!(
+        (ast.clone(), diags.clone()) == handover::syntax::parse_fresh(0, text),
+        "a cached parse differs from a fresh one"
+    );
+    let moved = format!("let moved = 1\n{text}");
+    assert!(
+        handover::syntax::parse(3, &moved) == handover::syntax::parse_fresh(3, &moved),
+        "a cached parse of moved statements differs from a fresh one"
+    );
     for s in &ast.stmts {
         assert!(
             s.span.start <= s.span.end && s.span.end <= text.len(),

@@ -22,6 +22,12 @@ pub fn parse(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
     parse_with(file, text, true)
 }
 
+/// [`parse`] without the statement cache, whatever the process turned on:
+/// what a cached parse must agree with (tests and fuzzing).
+pub fn parse_fresh(file: u32, text: &str) -> (Ast, Vec<Diagnostic>) {
+    parse_with(file, text, false)
+}
+
 /// [`parse`], with the statement cache (when the process turned it on) or
 /// without it.
 fn parse_with(file: u32, text: &str, use_cache: bool) -> (Ast, Vec<Diagnostic>) {
