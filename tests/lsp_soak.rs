@@ -299,6 +299,13 @@ impl Drop for Client {
     }
 }
 
+/// Resident memory of a process, from /proc (Linux; None elsewhere).
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 #[test]
 fn random_edits_against_the_server() {
     let paste = policy();
@@ -316,7 +323,15 @@ fn random_edits_against_the_server() {
         "textDocument/didOpen",
         json!({"textDocument": {"uri": uri, "languageId": "handover", "version": 1, "text": text}}),
     );
-    let rounds = if long() { 20_000 } else { 400 };
+    let rounds: usize = if long() {
+        std::env::var("HANDOVER_SOAK_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000)
+    } else {
+        400
+    };
+    let mut rss_early = None;
     let methods = [
         "textDocument/completion",
         "textDocument/hover",
@@ -334,6 +349,9 @@ fn random_edits_against_the_server() {
     ];
     let mut pending = Vec::new();
     for round in 0..rounds {
+        if round == rounds / 10 {
+            rss_early = rss_kib(c.child.id());
+        }
         edit(&mut rng, &mut text, &paste);
         c.notify(
             "textDocument/didChange",
@@ -369,6 +387,18 @@ fn random_edits_against_the_server() {
     }
     for (_, id) in pending.drain(..) {
         let _ = c.response(id);
+    }
+    // memory stays flat: what the server holds after all the edits is
+    // within reach of what it held a tenth of the way in
+    if let (Some(early), Some(end)) = (rss_early, rss_kib(c.child.id())) {
+        eprintln!(
+            "soak: {rounds} edits and requests; server memory {early} KiB after {}, {end} KiB at the end",
+            rounds / 10
+        );
+        assert!(
+            end <= early * 2 + 128 * 1024,
+            "the server grew from {early} KiB to {end} KiB"
+        );
     }
     // the server still answers correctly
     let version = rounds + 2;

@@ -17,8 +17,9 @@ struct Cache {
 }
 
 /// Past this much statement text the cache starts afresh: an editor
-/// session's statements fit many times over.
-const MAX_BYTES: usize = 32 << 20;
+/// session's statements fit many times over, and the parsed statements
+/// (some twenty times the text) stay under a hundred megabytes.
+const MAX_BYTES: usize = 4 << 20;
 
 static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
 
