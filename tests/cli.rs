@@ -153,6 +153,11 @@ fn test_reports_failures_and_junit_is_xml() {
         out.contains("action: expected `answer`, got `route`"),
         "{out}"
     );
+    // a failure names `path:line:col`, which terminals and editors open
+    assert!(
+        out.contains(&format!("FAIL  wrong on purpose ({p}:5:1)")),
+        "{out}"
+    );
     let (_, xml, _) = run(&["test", p, "--format", "junit"], None);
     let check = Command::new("python3")
         .args(["-c", "import sys, xml.etree.ElementTree as E; r = E.fromstring(sys.stdin.read()); assert r.tag == 'testsuites' and r.get('failures') == '1' and len(r.findall('.//testcase')) == 3"])
@@ -288,6 +293,26 @@ fn diff_finds_the_change_and_nothing_else() {
         );
     }
     assert_eq!(v["summary"]["looser"], regions.len());
+    assert_eq!(v["edits"], serde_json::json!(["automation by `category`: changed"]));
+
+    // the human form starts with what was edited, in the policy's words
+    let lets = "field n: int 0..\nqueue \"q\"\nlet many = 3\n# a comment\nrule \"r\" when n >= many then route \"q\"\n";
+    let a = dir.join("a.handover");
+    let b = dir.join("b.handover");
+    std::fs::write(&a, lets).unwrap();
+    std::fs::write(
+        &b,
+        lets.replace("many = 3", "many = 2")
+            .replace("# a comment", "# another comment")
+            .replace("rule \"r\" when", "rule \"r\"\n  when"),
+    )
+    .unwrap();
+    let (code, out, _) = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap()], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("edited:\n  let `many`: 3 → 2\n\n"),
+        "layout and comments are not edits:\n{out}"
+    );
 }
 
 #[test]

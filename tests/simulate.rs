@@ -124,10 +124,25 @@ fn gates_fail_with_the_kpi_named() {
     ]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("`precision` is 0.7500, under the required 0.9"),
+        err.contains("`precision` is 75%, under the required 90%"),
         "{err}"
     );
     assert!(!err.contains("`missed`"), "{err}");
+
+    // a percentage without its `%` would never pass: refused, with the fix
+    let (code, _, err) = handover(&[
+        "simulate",
+        &format!("{DIR}/policy.handover"),
+        "--conversations",
+        &format!("{DIR}/conversations.jsonl"),
+        "--fail-under",
+        "precision=90",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`precision=0.9` or `precision=90%`"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -175,9 +175,11 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     }
     out.flush().map_err(write_err)?;
     if bad > 0 {
-        eprintln!(
-            "{bad} of {line_no} line(s) could not be decided; see the records with an `error`"
-        );
+        let where_ = match args.format {
+            Format::Json => "the records with an `error` say which and why",
+            _ => "the lines marked `error` above say which and why",
+        };
+        eprintln!("{bad} of {line_no} line(s) could not be decided; {where_}");
         return Ok(FAILED);
     }
     Ok(OK)

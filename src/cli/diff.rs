@@ -55,6 +55,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         Err(code) => return Ok(code),
     };
     let result = diff::diff(&old, &new);
+    let edited = edits(old.checked(), new.checked());
     let stricter = result
         .changes
         .iter()
@@ -128,6 +129,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 "complete": !result.incomplete,
                 "regions": result.changes.iter().map(diff::change_json).collect::<Vec<_>>(),
                 "summary": {"regions": result.changes.len(), "stricter": stricter, "looser": looser, "other": other},
+                "edits": edited,
             });
             if let (Some(r), Some(o)) = (&replay, v.as_object_mut()) {
                 o.insert(
@@ -142,6 +144,13 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         Format::Human => {
+            if !edited.is_empty() {
+                println!("edited:");
+                for e in &edited {
+                    println!("  {e}");
+                }
+                println!();
+            }
             if result.changes.is_empty() {
                 println!("the two policies decide the same for every possible set of facts");
             } else {
@@ -189,6 +198,85 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     } else {
         FAILED
     })
+}
+
+/// What was edited, declaration by declaration: the reader's own words
+/// for why the regions below changed (`let too_many_contacts: 3 → 2`).
+/// Declarations are matched by kind and name; layout and comments inside a
+/// declaration do not count as edits.
+fn edits(old: &crate::Checked, new: &crate::Checked) -> Vec<String> {
+    let old = declarations(old);
+    let new = declarations(new);
+    let mut out = Vec::new();
+    for (key, (text, value)) in &old {
+        match new.iter().find(|(k, _)| k == key) {
+            None => out.push(format!("{key}: removed")),
+            Some((_, (t, v))) if t != text => match (value, v) {
+                (Some(a), Some(b)) if a != b => out.push(format!("{key}: {a} → {b}")),
+                _ => out.push(format!("{key}: changed")),
+            },
+            Some(_) => {}
+        }
+    }
+    for (key, _) in &new {
+        if !old.iter().any(|(k, _)| k == key) {
+            out.push(format!("{key}: added"));
+        }
+    }
+    out
+}
+
+/// Each declaration as (what it is, (its text without layout, its value for
+/// a `let`)), in file order.
+fn declarations(c: &crate::Checked) -> Vec<(String, (String, Option<String>))> {
+    use crate::syntax::ast::StmtKind;
+    let mut out = Vec::new();
+    for (ast, file) in c.asts.iter().zip(&c.files) {
+        let comments: Vec<_> = ast.comments.iter().map(|c| c.span).collect();
+        for stmt in &ast.stmts {
+            // the statement's words, comments left out
+            let mut words = String::new();
+            let mut at = stmt.span.start;
+            for cs in comments
+                .iter()
+                .filter(|cs| cs.start >= stmt.span.start && cs.end <= stmt.span.end)
+            {
+                words.push_str(file.text.get(at..cs.start).unwrap_or(""));
+                words.push(' ');
+                at = cs.end;
+            }
+            words.push_str(file.text.get(at..stmt.span.end).unwrap_or(""));
+            let text = words.split_whitespace().collect::<Vec<_>>().join(" ");
+            let (key, value) = match &stmt.kind {
+                StmtKind::Policy(_) => ("policy name".to_string(), None),
+                StmtKind::Field { name, .. } => (format!("field `{}`", name.name), None),
+                StmtKind::Let { name, value } => {
+                    (format!("let `{}`", name.name), Some(value.text.clone()))
+                }
+                StmtKind::Queue { name, .. } => (format!("queue \"{}\"", name.value), None),
+                StmtKind::Ticket(_) => ("ticket requires".to_string(), None),
+                StmtKind::Automation { field, .. } => {
+                    (format!("automation by `{}`", field.name), None)
+                }
+                StmtKind::Rule(r) => match &r.name {
+                    Some(n) => (format!("rule \"{}\"", n.value), None),
+                    None => (format!("rule `{}`", shorten(&text)), None),
+                },
+                StmtKind::Example(e) => (format!("example \"{}\"", e.name.value), None),
+                StmtKind::Error => continue,
+            };
+            out.push((key, (text, value)));
+        }
+    }
+    out
+}
+
+fn shorten(text: &str) -> String {
+    let mut s: String = text.chars().take(60).collect();
+    if text.chars().nth(60).is_some() {
+        s.push('…');
+    }
+    s
 }
 
 fn describe(d: &crate::Decision<'_>) -> String {

@@ -67,11 +67,10 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 continue;
             };
             total += 1;
-            let (line, _) = policy
-                .checked()
-                .files
-                .get(e.span.file as usize)
-                .map_or((0, 0), |f| f.line_col(e.span.start));
+            let file = policy.checked().files.get(e.span.file as usize);
+            let (line, col) = file.map_or((0, 0), |f| f.line_col(e.span.start));
+            // `path:line:col`, which terminals and editors open at the place
+            let place = format!("{}:{line}:{col}", file.map_or(name.as_str(), |f| f.name.as_str()));
             let actual = format!(
                 "{}{}{}",
                 r.decision.action.as_str(),
@@ -126,8 +125,8 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     ));
                 }
                 human.push_str(&format!(
-                    "  {red}FAIL{reset}  {} ({}:{line})\n{detail}",
-                    e.name, name
+                    "  {red}FAIL{reset}  {} ({place})\n{detail}",
+                    e.name
                 ));
                 cases.push_str(&format!(
                     "    <testcase name=\"{}\" classname=\"{}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",

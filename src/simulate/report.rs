@@ -148,6 +148,15 @@ impl std::str::FromStr for Gate {
         } else {
             v
         };
+        // every gated KPI is a share: `precision=90` means 90%, and as a
+        // share it would never pass
+        if !(0.0..=1.0).contains(&v) {
+            return Err(format!(
+                "`{k}` is a share between 0 and 1: write `{k}={}` or `{k}={}%`",
+                v / 100.0,
+                v
+            ));
+        }
         Ok(Gate {
             kpi: k.to_string(),
             limit: v,
@@ -171,16 +180,30 @@ pub fn failed_gates(report: &Json, gates: &[Gate]) -> Vec<String> {
                 g.kpi,
                 g.limit
             )),
-            Some(v) if g.under && v < g.limit => {
-                out.push(format!("`{}` is {:.4}, under the required {}", g.kpi, v, g.limit))
-            }
-            Some(v) if !g.under && v > g.limit => {
-                out.push(format!("`{}` is {:.4}, over the allowed {}", g.kpi, v, g.limit))
-            }
+            Some(v) if g.under && v < g.limit => out.push(format!(
+                "`{}` is {}, under the required {}",
+                g.kpi,
+                share(v),
+                share(g.limit)
+            )),
+            Some(v) if !g.under && v > g.limit => out.push(format!(
+                "`{}` is {}, over the allowed {}",
+                g.kpi,
+                share(v),
+                share(g.limit)
+            )),
             _ => {}
         }
     }
     out
+}
+
+/// A share as a percentage precise enough to compare with a gate
+/// (`89.994%`, `90%`).
+fn share(v: f64) -> String {
+    let s = format!("{:.3}", v * 100.0);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}%")
 }
 
 fn pct(v: Option<f64>) -> String {
