@@ -50,8 +50,7 @@ impl HandoverEngine {
     /// From the JSON text of the facts to the decision.
     #[inline]
     pub fn decide_json(&self, text: &str) -> Option<handover::Decision<'_>> {
-        let v: serde_json::Value = serde_json::from_str(text).ok()?;
-        let facts = self.policy.facts(&v).ok()?;
+        let facts = self.policy.facts_from_str(text).ok()?;
         Some(self.policy.decide(&facts))
     }
 
