@@ -415,9 +415,7 @@ impl Builder<'_> {
                                 l.span,
                                 format!("expected a duration after `sla`, found `{}`", l.text),
                             )
-                            .with_help(
-                                "write the time to first response as `30m`, `2h`, `1d` or `1h30m`",
-                            ),
+                            .with_help(words::sla_without_unit(&l.text)),
                         );
                     }
                 }
