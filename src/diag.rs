@@ -132,6 +132,14 @@ impl Diagnostic {
         self
     }
 
+    /// Help that quotes pieces of the policy longer than a word (a test, a
+    /// whole condition): a quote is cut only past [`POLICY_QUOTE_MAX`]
+    /// characters.
+    pub fn with_help_quoting_policy(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(bound_quotes_at(help.into(), POLICY_QUOTE_MAX));
+        self
+    }
+
     pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.related.push((span, label.into()));
         self
@@ -203,11 +211,21 @@ pub fn list_words<S: AsRef<str>>(items: &[S]) -> String {
 /// The longest user text quoted whole in a message, in characters.
 const QUOTE_MAX: usize = 60;
 
+/// The longest piece of a policy (a test, a condition) quoted whole in a
+/// help, in characters.
+pub const POLICY_QUOTE_MAX: usize = 200;
+
 /// Messages quote the user's words in backticks; a word of megabytes (a
 /// generated or corrupted file) is cut to its first characters and `…`, so
 /// that one diagnostic stays readable. The span still covers all of it.
 fn bound_quotes(message: String) -> String {
-    if message.len() <= QUOTE_MAX {
+    bound_quotes_at(message, QUOTE_MAX)
+}
+
+/// [`bound_quotes`] with a longer or shorter limit: a quote of more than
+/// `max` characters keeps its first `max - 20`.
+fn bound_quotes_at(message: String, max: usize) -> String {
+    if message.len() <= max {
         return message;
     }
     let parts: Vec<&str> = message.split('`').collect();
@@ -217,7 +235,7 @@ fn bound_quotes(message: String) -> String {
             .iter()
             .skip(1)
             .step_by(2)
-            .any(|q| q.chars().nth(QUOTE_MAX).is_some())
+            .any(|q| q.chars().nth(max).is_some())
     {
         return message;
     }
@@ -226,8 +244,8 @@ fn bound_quotes(message: String) -> String {
         if i > 0 {
             out.push('`');
         }
-        if i % 2 == 1 && part.chars().nth(QUOTE_MAX).is_some() {
-            out.extend(part.chars().take(QUOTE_MAX - 20));
+        if i % 2 == 1 && part.chars().nth(max).is_some() {
+            out.extend(part.chars().take(max.saturating_sub(20)));
             out.push('…');
         } else {
             out.push_str(part);

@@ -293,7 +293,10 @@ fn diff_finds_the_change_and_nothing_else() {
         );
     }
     assert_eq!(v["summary"]["looser"], regions.len());
-    assert_eq!(v["edits"], serde_json::json!(["automation by `category`: changed"]));
+    assert_eq!(
+        v["edits"],
+        serde_json::json!(["automation by `category`: changed"])
+    );
 
     // the human form starts with what was edited, in the policy's words
     let lets = "field n: int 0..\nqueue \"q\"\nlet many = 3\n# a comment\nrule \"r\" when n >= many then route \"q\"\n";

@@ -139,10 +139,7 @@ fn gates_fail_with_the_kpi_named() {
         "precision=90",
     ]);
     assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("`precision=0.9` or `precision=90%`"),
-        "{err}"
-    );
+    assert!(err.contains("`precision=0.9` or `precision=90%`"), "{err}");
 }
 
 #[test]

@@ -7,12 +7,13 @@
 pub mod diff;
 pub mod space;
 
+use crate::check::interval::fmt_num;
 use crate::check::model::{ActionM, Model, RuleM};
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::ast::ActionKind;
 use crate::table::{conjoin, dnf, nnf, Table};
 use rayon::prelude::*;
-use space::{bit, intersect, is_zero, meets, set, subtract_all, Region, Space};
+use space::{intersect, is_zero, meets, set, subtract_all, Region, Space};
 
 /// Past this many boxes a question is left unanswered rather than slow.
 const LIMIT: usize = 20_000;
@@ -472,6 +473,25 @@ fn unsatisfiable(
     cond: &crate::check::model::CondM,
     whole: bool,
 ) -> Diagnostic {
+    let what = if whole {
+        format!("the condition of rule `{}` can never hold", rule.name)
+    } else {
+        format!("this `or` branch of rule `{}` can never hold", rule.name)
+    };
+    let d = Diagnostic::new(Code::Unsatisfiable, span, what);
+    match contradiction_help(model, cond) {
+        Some(help) => d.with_help_quoting_policy(help),
+        None => d.with_help(generic_unsatisfiable_help(model, layout, cond)),
+    }
+}
+
+/// The help when the contradicting tests cannot be told: the fields
+/// whose tests contradict.
+fn generic_unsatisfiable_help(
+    model: &Model,
+    layout: &Layout<'_>,
+    cond: &crate::check::model::CondM,
+) -> String {
     // find the fields whose constraints contradict: conjoin the literals of
     // the first conjunction field by field and report the empty ones
     let mut culprits: Vec<String> = Vec::new();
@@ -504,13 +524,8 @@ fn unsatisfiable(
             }
         }
     }
-    let what = if whole {
-        format!("the condition of rule `{}` can never hold", rule.name)
-    } else {
-        format!("this `or` branch of rule `{}` can never hold", rule.name)
-    };
     let atoms = cond_atoms(cond);
-    let help = if culprits.is_empty() {
+    if culprits.is_empty() {
         "no facts satisfy it given the declared values and ranges: check the comparisons"
             .to_string()
     } else if atoms <= 1 {
@@ -523,9 +538,348 @@ fn unsatisfiable(
             "no value of {} satisfies these comparisons together (given the declared values and ranges)",
             crate::diag::list_words(&culprits).replace(" or ", " and ")
         )
+    }
+}
+
+/// Past this many tests in a condition, the contradicting ones are not
+/// looked for (the help names the fields instead).
+const MAX_TESTS: usize = 64;
+/// Past this many ways (`or` alternatives) to satisfy a condition, the
+/// contradicting tests of each are not looked for.
+const MAX_WAYS: usize = 8;
+/// At most this many sets of contradicting tests are quoted.
+const MAX_CORES: usize = 4;
+
+/// One test of a condition, as a fact must pass it: where it is written,
+/// whether a `not` turns it around, and the facts it accepts then.
+struct TestLit {
+    span: crate::span::Span,
+    negated: bool,
+    field: usize,
+    cell: crate::check::model::Cell,
+}
+
+fn test_lit(model: &Model, a: &crate::check::model::AtomM, negated: bool) -> TestLit {
+    let cell = match model.fields.get(a.field) {
+        Some(f) if negated => a.cell.negate(&f.ty),
+        _ => a.cell.clone(),
     };
-    let _ = bit;
-    Diagnostic::new(Code::Unsatisfiable, span, what).with_help(help)
+    TestLit {
+        span: a.span,
+        negated,
+        field: a.field,
+        cell,
+    }
+}
+
+/// The tests every fact satisfying `c` must pass: those joined to the
+/// whole by `and` only, once `not` is pushed inward.
+fn required_tests(
+    model: &Model,
+    c: &crate::check::model::CondM,
+    negate: bool,
+    out: &mut Vec<TestLit>,
+) {
+    use crate::check::model::CondM;
+    if out.len() > MAX_TESTS {
+        return;
+    }
+    match c {
+        CondM::And(parts) | CondM::Or(parts) => {
+            let is_and = matches!(c, CondM::And(_)) != negate;
+            if is_and || parts.len() == 1 {
+                for p in parts {
+                    required_tests(model, p, negate, out);
+                }
+            }
+        }
+        CondM::Not(inner) => required_tests(model, inner, !negate, out),
+        CondM::Atom(a) => out.push(test_lit(model, a, negate)),
+    }
+}
+
+/// The ways to satisfy `c`, each the tests (indexes into `tests`) that
+/// must all pass; None past [`MAX_WAYS`] ways or [`MAX_TESTS`] tests.
+fn ways(
+    model: &Model,
+    c: &crate::check::model::CondM,
+    negate: bool,
+    tests: &mut Vec<TestLit>,
+) -> Option<Vec<Vec<usize>>> {
+    use crate::check::model::CondM;
+    match c {
+        CondM::Atom(a) => {
+            if tests.len() >= MAX_TESTS {
+                return None;
+            }
+            let i = tests.len();
+            tests.push(test_lit(model, a, negate));
+            Some(vec![vec![i]])
+        }
+        CondM::Not(inner) => ways(model, inner, !negate, tests),
+        CondM::And(parts) | CondM::Or(parts) => {
+            let is_and = matches!(c, CondM::And(_)) != negate;
+            let mut acc: Vec<Vec<usize>> = if is_and { vec![Vec::new()] } else { Vec::new() };
+            for p in parts {
+                let rows = ways(model, p, negate, tests)?;
+                if is_and {
+                    if acc.len().saturating_mul(rows.len()) > MAX_WAYS {
+                        return None;
+                    }
+                    let mut next = Vec::with_capacity(acc.len() * rows.len());
+                    for a in &acc {
+                        for b in &rows {
+                            let mut r = a.clone();
+                            r.extend(b);
+                            next.push(r);
+                        }
+                    }
+                    acc = next;
+                } else {
+                    acc.extend(rows);
+                    if acc.len() > MAX_WAYS {
+                        return None;
+                    }
+                }
+            }
+            Some(acc)
+        }
+    }
+}
+
+/// The atoms each test accepts, in a space built for these tests alone
+/// (so that every field they read has a column, with their thresholds):
+/// per test, its column and its atoms; None for a test on a column the
+/// space cannot represent exactly.
+fn test_atoms(model: &Model, tests: &[TestLit]) -> Vec<Option<(usize, space::Bits)>> {
+    let table = Table {
+        rows: tests
+            .iter()
+            .map(|t| crate::table::Row {
+                rule: 0,
+                cells: vec![(t.field, t.cell.clone())],
+            })
+            .collect(),
+    };
+    let sp = Space::build(&[(model, &table)]);
+    tests
+        .iter()
+        .map(|t| {
+            let name = &model.fields.get(t.field)?.name;
+            let ci = sp.col(name)?;
+            let col = sp.cols.get(ci)?;
+            if col.approximate {
+                return None;
+            }
+            Some((ci, sp.cell_atoms(model, t.field, ci, &t.cell)))
+        })
+        .collect()
+}
+
+/// The fewest of the `candidates` tests that no fact passes together
+/// (always tests of one field: fields are independent), in source order.
+fn smallest_core(
+    atoms: &[Option<(usize, space::Bits)>],
+    candidates: &[usize],
+) -> Option<Vec<usize>> {
+    let bits = |i: usize| atoms.get(i).and_then(|a| a.as_ref());
+    let mut columns: Vec<usize> = Vec::new();
+    for &i in candidates {
+        if let Some((ci, _)) = bits(i) {
+            if !columns.contains(ci) {
+                columns.push(*ci);
+            }
+        }
+    }
+    let mut best: Option<Vec<usize>> = None;
+    for ci in columns {
+        let group: Vec<(usize, &space::Bits)> = candidates
+            .iter()
+            .filter_map(|&i| bits(i).filter(|(c, _)| *c == ci).map(|(_, b)| (i, b)))
+            .collect();
+        let core = column_core(&group);
+        if let Some(core) = core {
+            if best.as_ref().is_none_or(|b| core.len() < b.len()) {
+                best = Some(core);
+            }
+        }
+    }
+    best
+}
+
+/// The fewest tests of one column that no value passes together: one, else
+/// a pair, else a minimal set found by adding tests until nothing is left.
+fn column_core(group: &[(usize, &space::Bits)]) -> Option<Vec<usize>> {
+    if let Some((i, _)) = group.iter().find(|(_, b)| is_zero(b)) {
+        return Some(vec![*i]);
+    }
+    for (k, (i, a)) in group.iter().enumerate() {
+        for (j, b) in group.iter().skip(k + 1) {
+            if is_zero(&space::and(a, b)) {
+                return Some(vec![*i, *j]);
+            }
+        }
+    }
+    // add the tests in order until nothing passes them all: the last one
+    // added is needed; again from the first with the needed ones kept,
+    // until the needed ones alone contradict (each needed one is needed
+    // with the others, so the set is minimal)
+    let meet = |acc: Option<space::Bits>, b: &space::Bits| match acc {
+        None => b.clone(),
+        Some(x) => space::and(&x, b),
+    };
+    let mut core: Vec<usize> = Vec::new();
+    // one round per needed test, and one to see that they contradict
+    for _ in 0..=group.len() {
+        let mut acc: Option<space::Bits> = None;
+        for (_, b) in group.iter().filter(|(i, _)| core.contains(i)) {
+            acc = Some(meet(acc, b));
+        }
+        if acc.as_ref().is_some_and(is_zero) {
+            core.sort_unstable();
+            return Some(core);
+        }
+        let mut needed = None;
+        for (i, b) in group.iter().filter(|(i, _)| !core.contains(i)) {
+            let next = meet(acc, b);
+            if is_zero(&next) {
+                needed = Some(*i);
+                break;
+            }
+            acc = Some(next);
+        }
+        core.push(needed?);
+    }
+    None
+}
+
+/// A test as the user wrote it, in backticks (with `not` when a `not`
+/// around it turns it around).
+fn quote_test(model: &Model, t: &TestLit) -> Option<String> {
+    let text = model.quote(t.span)?;
+    Some(if t.negated {
+        format!("`not {text}`")
+    } else {
+        format!("`{text}`")
+    })
+}
+
+/// "`a`", "`a` and `b`", "`a`, `b` and `c`".
+fn and_list(items: &[String]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {}", rest.join(", "), last),
+    }
+}
+
+/// Why no fact satisfies a condition, quoting the fewest tests that
+/// contradict; None when they cannot be told cheaply.
+fn contradiction_help(model: &Model, cond: &crate::check::model::CondM) -> Option<String> {
+    // tests that every match needs: one set of contradicting tests
+    // explains the whole condition
+    let mut required = Vec::new();
+    required_tests(model, cond, false, &mut required);
+    if !required.is_empty() && required.len() <= MAX_TESTS {
+        let atoms = test_atoms(model, &required);
+        let all: Vec<usize> = (0..required.len()).collect();
+        if let Some(core) = smallest_core(&atoms, &all) {
+            return describe_core(model, &required, &core, true);
+        }
+    }
+    // otherwise each way to satisfy it (each `or` alternative) has its own
+    let mut tests = Vec::new();
+    let rows = ways(model, cond, false, &mut tests)?;
+    let atoms = test_atoms(model, &tests);
+    let mut cores: Vec<Vec<usize>> = Vec::new();
+    for row in &rows {
+        let core = smallest_core(&atoms, row)?;
+        if !cores.contains(&core) {
+            cores.push(core);
+        }
+    }
+    match cores.as_slice() {
+        [] => None,
+        [one] => describe_core(model, &tests, one, true),
+        many if many.len() <= MAX_CORES => {
+            let parts = many
+                .iter()
+                .map(|c| describe_core(model, &tests, c, false))
+                .collect::<Option<Vec<String>>>()?;
+            Some(parts.join("; "))
+        }
+        _ => None,
+    }
+}
+
+/// "`a` and `b` cannot both hold", with why when `why`.
+fn describe_core(model: &Model, tests: &[TestLit], core: &[usize], why: bool) -> Option<String> {
+    use crate::check::model::{FieldType, Present};
+    let picked: Vec<&TestLit> = core.iter().filter_map(|&i| tests.get(i)).collect();
+    let quoted = picked
+        .iter()
+        .map(|t| quote_test(model, t))
+        .collect::<Option<Vec<String>>>()?;
+    let first = picked.first()?;
+    let field = model.fields.get(first.field)?;
+    let f = &field.name;
+    let (claim, reason) = match picked.as_slice() {
+        [_] => {
+            let declared = match field.ty.range() {
+                Some((lo, hi)) => format!(
+                    "range `{}..{}`",
+                    lo.map(fmt_num).unwrap_or_default(),
+                    hi.map(fmt_num).unwrap_or_default()
+                ),
+                None if matches!(field.ty, FieldType::Level(_)) => "levels".to_string(),
+                None => "values".to_string(),
+            };
+            (
+                format!("{} can never hold", and_list(&quoted)),
+                format!(
+                    "no value of `{f}` satisfies this comparison, given its declared {declared}"
+                ),
+            )
+        }
+        [a, b] => {
+            let missing_only = |t: &TestLit| t.cell.missing && t.cell.present.is_none();
+            let one_value = |t: &TestLit| match &t.cell.present {
+                Some(Present::Values(v)) if !t.cell.missing => {
+                    let mut on = v.iter().enumerate().filter(|(_, x)| **x).map(|(i, _)| i);
+                    match (on.next(), on.next()) {
+                        (Some(i), None) => field.ty.values().get(i).cloned(),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            let reason = if missing_only(a) || missing_only(b) {
+                format!("a missing `{f}` fails every test but `is missing`")
+            } else if let (FieldType::Enum(_), Some(x), Some(y)) =
+                (&field.ty, one_value(a), one_value(b))
+            {
+                format!("`{f}` has one value at a time; to accept either, write `{f} in {{ {x}, {y} }}`")
+            } else if matches!(field.ty, FieldType::Int { .. }) {
+                format!("no value of `{f}`, a whole number, satisfies both")
+            } else {
+                format!("no value of `{f}` satisfies both")
+            };
+            (format!("{} cannot both hold", and_list(&quoted)), reason)
+        }
+        _ => (
+            format!("{} cannot all hold", and_list(&quoted)),
+            if matches!(field.ty, FieldType::Int { .. }) {
+                format!("no value of `{f}`, a whole number, satisfies all of them")
+            } else {
+                format!("no value of `{f}` satisfies all of them")
+            },
+        ),
+    };
+    Some(if why {
+        format!("{claim}: {reason}")
+    } else {
+        claim
+    })
 }
 
 fn cond_atoms(c: &crate::check::model::CondM) -> usize {

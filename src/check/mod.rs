@@ -35,6 +35,10 @@ pub fn check(files: &[SourceFile], asts: &[Ast]) -> (Model, Vec<Diagnostic>) {
     c.rules(&stmts);
     c.examples(&stmts);
     c.unused(&stmts);
+    c.model.sources = files
+        .iter()
+        .map(|f| std::sync::Arc::from(f.text.as_str()))
+        .collect();
     (c.model, c.diags)
 }
 
@@ -116,6 +120,23 @@ impl<'a> Checker<'a> {
             .map_or(0, |f| f.line_col(span.start).0)
     }
 
+    /// Where an earlier declaration is, seen from a later one: `on line 6`
+    /// in the same file, ``at `policy-a.handover:6` `` in another.
+    fn where_first(&self, first: Span, later: Span) -> String {
+        let line = self.line_of(first);
+        if first.file == later.file {
+            return format!("on line {line}");
+        }
+        let file = self
+            .files
+            .get(first.file as usize)
+            .map_or("", |f| f.name.as_str());
+        let base = std::path::Path::new(file)
+            .file_name()
+            .map_or(file.to_string(), |b| b.to_string_lossy().into_owned());
+        format!("at `{base}:{line}`")
+    }
+
     /// The first line of a statement, for "the rule's first line" spans.
     fn first_line(&self, span: Span) -> Span {
         let Some(f) = self.files.get(span.file as usize) else {
@@ -144,7 +165,10 @@ impl<'a> Checker<'a> {
                                 "a policy can be named only once",
                             )
                             .with_related(first, "the policy is named here")
-                            .with_help("remove this `policy` line"),
+                            .with_help(format!(
+                                "the policy is already named {}; remove this `policy` line",
+                                self.where_first(first, stmt.span)
+                            )),
                         );
                     } else {
                         policy_seen = Some(stmt.span);
@@ -166,9 +190,10 @@ impl<'a> Checker<'a> {
                                 format!("queue `{}` is declared twice", name.value),
                             )
                             .with_related(first, "first declared here")
-                            .with_help(
-                                "remove one of the declarations, or give this queue another name",
-                            ),
+                            .with_help(format!(
+                                "the first is declared {}; remove one of the declarations, or give this queue another name",
+                                self.where_first(first, name.span)
+                            )),
                         );
                         continue;
                     }
@@ -216,7 +241,10 @@ impl<'a> Checker<'a> {
                     format!("field `{}` is declared twice", name.name),
                 )
                 .with_related(first, "first declared here")
-                .with_help("remove one of the declarations, or rename this field"),
+                .with_help(format!(
+                    "the first is declared {}; remove one of the declarations, or rename this field",
+                    self.where_first(first, name.span)
+                )),
             );
             return;
         }
@@ -311,7 +339,10 @@ impl<'a> Checker<'a> {
                     format!("`{}` is defined twice", name.name),
                 )
                 .with_related(first, "first defined here")
-                .with_help("remove one of the definitions, or rename this one"),
+                .with_help(format!(
+                    "the first is defined {}; remove one of the definitions, or rename this one",
+                    self.where_first(first, name.span)
+                )),
             );
             return;
         }
@@ -547,7 +578,10 @@ impl<'a> Checker<'a> {
                         "a policy can have only one `automation` block",
                     )
                     .with_related(first, "the first block")
-                    .with_help("merge the entries into the first block"),
+                    .with_help(format!(
+                        "merge the entries into the first block, which starts {}",
+                        self.where_first(first, head)
+                    )),
                 );
                 // its queues count as used: one root cause, one message
                 for e in entries {

@@ -429,6 +429,10 @@ pub struct Model {
     pub automation: Option<AutomationM>,
     pub rules: Vec<RuleM>,
     pub examples: Vec<ExampleM>,
+    /// The text of each source file, by span file index: what diagnostics
+    /// computed later (the analysis) quote. Shared, so a model is cheap to
+    /// clone.
+    pub sources: Vec<std::sync::Arc<str>>,
 }
 
 impl Model {
@@ -443,6 +447,53 @@ impl Model {
     pub fn rule(&self, name: &str) -> Option<usize> {
         self.rules.iter().position(|r| r.name == name)
     }
+
+    /// The user's text at a span, on one line (see [`one_line`]); None
+    /// when the span is not in the sources.
+    pub fn quote(&self, span: Span) -> Option<String> {
+        let text = self.sources.get(span.file as usize)?;
+        text.get(span.start..span.end).map(one_line)
+    }
+}
+
+/// A piece of a policy's text as one line, to quote it in a message: as
+/// written when it is on one line; otherwise its lines without their
+/// comments, trimmed and joined by single spaces.
+pub fn one_line(text: &str) -> String {
+    if !text.contains('\n') {
+        return text.to_string();
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let code = line.get(..comment_start(line)).unwrap_or(line).trim();
+        if !code.is_empty() {
+            parts.push(code);
+        }
+    }
+    parts.join(" ")
+}
+
+/// Where a line's comment starts (its length when it has none); a `#`
+/// inside quotes is not a comment.
+fn comment_start(line: &str) -> usize {
+    let mut in_str = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+        } else if c == '"' {
+            in_str = true;
+        } else if c == '#' {
+            return i;
+        }
+    }
+    line.len()
 }
 
 /// Context items a ticket can carry besides declared fields (SPEC 2.5).

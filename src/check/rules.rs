@@ -39,7 +39,10 @@ impl Checker<'_> {
                 self.push(
                     Diagnostic::new(Code::Duplicate, name_span, format!("rule `{name}` is declared twice"))
                         .with_related(first, "first declared here")
-                        .with_help("give each rule a name of its own; reports and decisions refer to rules by name"),
+                        .with_help(format!(
+                            "the first is declared {}; give each rule a name of its own, as reports and decisions refer to rules by name",
+                            self.where_first(first, name_span)
+                        )),
                 );
             } else {
                 names.insert(name.clone(), name_span);
@@ -145,12 +148,18 @@ impl Checker<'_> {
         match c {
             Cond::Or(parts, span) => {
                 if parts.iter().any(|p| matches!(p, Cond::And(..))) {
-                    let mut d = Diagnostic::new(
+                    let d = Diagnostic::new(
                         Code::MixedAndOr,
                         *span,
                         "`and` and `or` are mixed without parentheses",
-                    )
-                    .with_help("`and` binds tighter than `or`: add parentheses to show which is meant, e.g. `(A and B) or C`");
+                    );
+                    let mut d = match self.reading(c) {
+                        Some(r) => d
+                            .with_help_quoting_policy(format!(
+                                "this reads as `{r}`; add parentheses to say which you mean"
+                            )),
+                        _ => d.with_help("`and` binds tighter than `or`: add parentheses to show which is meant, e.g. `(A and B) or C`"),
+                    };
                     let edits: Vec<crate::diag::Edit> = parts
                         .iter()
                         .filter(|p| matches!(p, Cond::And(..)))
@@ -186,6 +195,54 @@ impl Checker<'_> {
             Cond::Not(inner, _) | Cond::Group(inner, _) => self.mixed_and_or(inner),
             Cond::Atom(_) => {}
         }
+    }
+
+    /// How a condition reads, in the user's words: every `and` group
+    /// inside an `or` in parentheses (`and` binds tighter). None when it
+    /// is longer than a help can quote or a test's text is not at hand.
+    fn reading(&self, c: &Cond) -> Option<String> {
+        let mut out = String::new();
+        self.read_into(c, &mut out)?;
+        (out.chars().count() <= crate::diag::POLICY_QUOTE_MAX).then_some(out)
+    }
+
+    fn read_into(&self, c: &Cond, out: &mut String) -> Option<()> {
+        // stop early on a condition of megabytes
+        if out.len() > 4 * crate::diag::POLICY_QUOTE_MAX {
+            return None;
+        }
+        match c {
+            Cond::Or(parts, _) | Cond::And(parts, _) => {
+                let is_or = matches!(c, Cond::Or(..));
+                for (i, p) in parts.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(if is_or { " or " } else { " and " });
+                    }
+                    let wrap = is_or && matches!(p, Cond::And(..));
+                    if wrap {
+                        out.push('(');
+                    }
+                    self.read_into(p, out)?;
+                    if wrap {
+                        out.push(')');
+                    }
+                }
+            }
+            Cond::Not(inner, _) => {
+                out.push_str("not ");
+                self.read_into(inner, out)?;
+            }
+            Cond::Group(inner, _) => {
+                out.push('(');
+                self.read_into(inner, out)?;
+                out.push(')');
+            }
+            Cond::Atom(a) => {
+                let f = self.files.get(a.span.file as usize)?;
+                out.push_str(&one_line(f.text.get(a.span.start..a.span.end)?));
+            }
+        }
+        Some(())
     }
 
     /// Resolve a condition, reporting its problems.
@@ -415,10 +472,11 @@ impl Checker<'_> {
             ),
             FieldType::Enum(v) | FieldType::Level(v) => {
                 if ordering && matches!(ty, FieldType::Enum(_)) {
+                    let help = self.order_on_enum_help(&fname, v, op, lit);
                     return self.mismatch(
                         op_span,
                         format!("`{}` needs an ordered field, and `{fname}` is an enum (its values have no order)", op.as_str()),
-                        &format!("list the values instead: `{fname} in {{ ... }}`, or declare `{fname}` as a `level {{ a < b < c }}`"),
+                        &help,
                     );
                 }
                 let i = self.value_index(fi, lit)? as usize;
@@ -471,6 +529,47 @@ impl Checker<'_> {
                 };
                 Some(Cell::present(Present::Text(vec![(TextPred::Eq(s.clone()), op == CmpOp::Eq)])))
             }
+        }
+    }
+
+    /// For `plan >= pro` on an enum: the values the comparison would mean
+    /// in the declared order, to list, and the `level` that gives it that
+    /// order.
+    fn order_on_enum_help(
+        &mut self,
+        fname: &str,
+        values: &[String],
+        op: CmpOp,
+        lit: &Literal,
+    ) -> String {
+        let level = format!("`{fname}` as `level {{ {} }}`", values.join(" < "));
+        let r = self.resolve_lit(lit, values);
+        let at = match &r.lit.kind {
+            LitKind::Name(n) => values.iter().position(|v| v == n),
+            _ => None,
+        };
+        let meant: Vec<&str> = match at {
+            Some(i) => values
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| match op {
+                    CmpOp::Lt => *j < i,
+                    CmpOp::Le => *j <= i,
+                    CmpOp::Gt => *j > i,
+                    CmpOp::Ge => *j >= i,
+                    CmpOp::Eq | CmpOp::Ne => false,
+                })
+                .map(|(_, v)| v.as_str())
+                .collect(),
+            None => Vec::new(),
+        };
+        match meant.as_slice() {
+            [] => format!("list the values instead: `{fname} in {{ ... }}`, or declare {level}"),
+            [one] => format!("compare with the value instead: `{fname} = {one}`; or, if the values are ordered, declare {level}"),
+            many => format!(
+                "list the values instead: `{fname} in {{ {} }}`; or, if the values are ordered, declare {level}",
+                many.join(", ")
+            ),
         }
     }
 
@@ -631,7 +730,10 @@ impl Checker<'_> {
                         format!("example `{}` is declared twice", e.name.value),
                     )
                     .with_related(first, "first declared here")
-                    .with_help("give each example a name of its own"),
+                    .with_help(format!(
+                        "the first is declared {}; give each example a name of its own",
+                        self.where_first(first, e.name.span)
+                    )),
                 );
                 continue;
             }

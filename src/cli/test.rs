@@ -70,7 +70,10 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             let file = policy.checked().files.get(e.span.file as usize);
             let (line, col) = file.map_or((0, 0), |f| f.line_col(e.span.start));
             // `path:line:col`, which terminals and editors open at the place
-            let place = format!("{}:{line}:{col}", file.map_or(name.as_str(), |f| f.name.as_str()));
+            let place = format!(
+                "{}:{line}:{col}",
+                file.map_or(name.as_str(), |f| f.name.as_str())
+            );
             let actual = format!(
                 "{}{}{}",
                 r.decision.action.as_str(),
