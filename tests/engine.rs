@@ -526,7 +526,9 @@ fn decision_key(p: &Policy, f: &Value) -> (String, Option<String>, Option<String
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases() / 4, failure_persistence: None, ..ProptestConfig::default() })]
+    // pairs too large to compare exactly are skipped (about one in eight):
+    // allow that many skips at any number of cases
+    #![proptest_config(ProptestConfig { cases: cases() / 4, max_global_rejects: cases().max(1024), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn analysis_findings_hold_on_samples(text in policy_text(), samples in prop::collection::vec(facts(), 24)) {
