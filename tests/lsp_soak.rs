@@ -332,6 +332,7 @@ fn random_edits_against_the_server() {
         400
     };
     let mut rss_early = None;
+    let mut rss_samples = Vec::new();
     let methods = [
         "textDocument/completion",
         "textDocument/hover",
@@ -351,6 +352,9 @@ fn random_edits_against_the_server() {
     for round in 0..rounds {
         if round == rounds / 10 {
             rss_early = rss_kib(c.child.id());
+        }
+        if round % (rounds / 10).max(1) == 0 {
+            rss_samples.extend(rss_kib(c.child.id()));
         }
         edit(&mut rng, &mut text, &paste);
         c.notify(
@@ -392,7 +396,7 @@ fn random_edits_against_the_server() {
     // within reach of what it held a tenth of the way in
     if let (Some(early), Some(end)) = (rss_early, rss_kib(c.child.id())) {
         eprintln!(
-            "soak: {rounds} edits and requests; server memory {early} KiB after {}, {end} KiB at the end",
+            "soak: {rounds} edits and requests; server memory {early} KiB after {}, {end} KiB at the end; every tenth: {rss_samples:?} KiB",
             rounds / 10
         );
         assert!(
