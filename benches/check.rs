@@ -9,6 +9,10 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use handover::span::SourceFile;
 use handover::Checked;
 
+// the binary's allocator, so that the figures are the command's
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod common;
 
 fn check(c: &mut Criterion) {

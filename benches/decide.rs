@@ -8,6 +8,10 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use handover::Policy;
 
+// the binary's allocator, so that the figures are the command's
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod common;
 
 fn decide(c: &mut Criterion) {
