@@ -145,6 +145,13 @@ impl Diagnostic {
         self
     }
 
+    /// A quick fix that replaces `span` with `text`, titled
+    /// "change to `text`".
+    pub fn with_change_to(self, span: Span, text: impl Into<String>) -> Diagnostic {
+        let text = text.into();
+        self.with_fix(format!("change to `{text}`"), span, text)
+    }
+
     pub fn with_fix(
         mut self,
         title: impl Into<String>,

@@ -416,11 +416,9 @@ impl<'a> Checker<'a> {
         match suggest(&item.name, candidates.iter().copied()) {
             Some(s) => {
                 self.suggested.insert(s.to_string());
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                    format!("change to `{s}`"),
-                    item.span,
-                    s,
-                );
+                d = d
+                    .with_help(format!("did you mean `{s}`?"))
+                    .with_change_to(item.span, s);
             }
             None => {
                 d = d.with_help(format!(
@@ -446,11 +444,9 @@ impl<'a> Checker<'a> {
         match suggest(&id.name, names.iter().map(String::as_str)) {
             Some(s) => {
                 self.suggested.insert(s.to_string());
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                    format!("change to `{s}`"),
-                    id.span,
-                    s,
-                );
+                d = d
+                    .with_help(format!("did you mean `{s}`?"))
+                    .with_change_to(id.span, s);
             }
             None if names.is_empty() => {
                 d = d.with_help(format!("declare it first: `field {}: ...`", id.name));
@@ -736,11 +732,9 @@ impl<'a> Checker<'a> {
         );
         match suggest(name, values.iter().map(String::as_str)) {
             Some(s) => {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                    format!("change to `{s}`"),
-                    span,
-                    s,
-                );
+                d = d
+                    .with_help(format!("did you mean `{s}`?"))
+                    .with_change_to(span, s);
             }
             None => {
                 d = d.with_help(format!("`{fname}` takes {}", list_words(&values)));

@@ -103,7 +103,7 @@ impl Checker<'_> {
                         d = match suggest(&p.name, Priority::NAMES) {
                             Some(s) => d
                                 .with_help(format!("did you mean `{s}`? priorities are `low`, `normal`, `high` and `urgent`"))
-                                .with_fix(format!("change to `{s}`"), p.span, s),
+                                .with_change_to(p.span, s),
                             None => d.with_help("priorities are `low`, `normal`, `high` and `urgent`"),
                         };
                         self.push(d);
@@ -653,11 +653,8 @@ impl Checker<'_> {
                 d = match suggest(n, lets.iter().map(String::as_str)) {
                     Some(s) => {
                         self.suggested.insert(s.to_string());
-                        d.with_help(format!("did you mean `{s}`?")).with_fix(
-                            format!("change to `{s}`"),
-                            r.span,
-                            s,
-                        )
+                        d.with_help(format!("did you mean `{s}`?"))
+                            .with_change_to(r.span, s)
                     }
                     None => d.with_help(format!(
                         "`{fname}` takes a number; define a threshold with `let {n} = 0.5`"
@@ -697,7 +694,7 @@ impl Checker<'_> {
                 let pct = format!("{}%", r.lit.text);
                 d = d.with_help(format!("`{fname}` goes from 0 to 1: did you mean `{pct}`?"));
                 if r.via_let.is_none() {
-                    d = d.with_fix(format!("change to `{pct}`"), r.span, pct);
+                    d = d.with_change_to(r.span, pct);
                 }
             } else {
                 d = d.with_help(match range {

@@ -482,11 +482,8 @@ fn straight_quotes(c: &Ctx<'_>) -> Option<Diagnostic> {
             let fixed = super::quote(inner);
             let span = c.at(c.pos, end);
             Some(
-                help_diag(span, message, format!("write `{fixed}`: {why}")).with_fix(
-                    format!("change to `{fixed}`"),
-                    span,
-                    fixed,
-                ),
+                help_diag(span, message, format!("write `{fixed}`: {why}"))
+                    .with_change_to(span, fixed),
             )
         }
         _ => Some(help_diag(
@@ -579,7 +576,7 @@ fn keyword_case(c: &Ctx<'_>) -> Option<Diagnostic> {
             format!("keywords are written in lowercase, found `{word}`"),
             format!("write `{lower}`"),
         )
-        .with_fix(format!("change to `{lower}`"), span, lower),
+        .with_change_to(span, lower),
     )
 }
 
@@ -627,7 +624,7 @@ fn spaced_percent(c: &Ctx<'_>) -> Option<Diagnostic> {
             format!("expected a percentage without a space, found `{num} %`"),
             format!("write `{fixed}`: a percentage has no space before `%`"),
         )
-        .with_fix(format!("change to `{fixed}`"), span, fixed),
+        .with_change_to(span, fixed),
     )
 }
 
@@ -679,7 +676,7 @@ fn double_equals(c: &Ctx<'_>) -> Option<Diagnostic> {
         )
     };
     let span = c.at(op_start, op_end);
-    Some(help_diag(span, message, help).with_fix(format!("change to `{fixed}`"), span, fixed))
+    Some(help_diag(span, message, help).with_change_to(span, fixed))
 }
 
 /// `plan is enterprise`: `is` only goes with `missing` and `present`.
@@ -714,11 +711,8 @@ fn is_value(c: &Ctx<'_>) -> Option<Diagnostic> {
     if value.chars().all(is_name_char) && value.len() >= 4 {
         if let Some(s) = suggest(value, ["missing", "present"]) {
             return Some(
-                help_diag(span, message, format!("did you mean `{field} is {s}`?")).with_fix(
-                    format!("change to `{s}`"),
-                    span,
-                    s,
-                ),
+                help_diag(span, message, format!("did you mean `{field} is {s}`?"))
+                    .with_change_to(span, s),
             );
         }
     }
@@ -780,7 +774,7 @@ fn sla_duration(c: &Ctx<'_>) -> Option<Diagnostic> {
                         format!("expected a duration after `sla`, found `{quoted}`"),
                         format!("write the duration without quotes: `sla {inner}`"),
                     )
-                    .with_fix(format!("change to `{inner}`"), span, inner),
+                    .with_change_to(span, inner),
                 );
             }
         }
@@ -840,11 +834,7 @@ fn sla_duration(c: &Ctx<'_>) -> Option<Diagnostic> {
     let message = format!("expected a duration after `sla`, found `{num} {unit}`");
     let rule = format!("a duration is a whole number followed by `m`, `h` or `d` without a space, {DURATION_EXAMPLES}");
     Some(match fixed {
-        Some(f) => help_diag(span, message, format!("write `{f}`: {rule}")).with_fix(
-            format!("change to `{f}`"),
-            span,
-            f,
-        ),
+        Some(f) => help_diag(span, message, format!("write `{f}`: {rule}")).with_change_to(span, f),
         None => help_diag(span, message, rule),
     })
 }
@@ -927,7 +917,7 @@ fn unquoted_text(c: &Ctx<'_>) -> Option<Diagnostic> {
             format!("expected a quoted {what} after `{kw}`, found `{text}`"),
             format!("{rule} in double quotes: `{kw} {quoted}`"),
         )
-        .with_fix(format!("change to `{quoted}`"), span, quoted),
+        .with_change_to(span, quoted),
     )
 }
 
@@ -1009,7 +999,7 @@ fn invalid_name(c: &Ctx<'_>) -> Option<Diagnostic> {
                 format!("`{word}` is not a valid name: names use letters, digits and `_`"),
                 format!("write `{fixed}`"),
             )
-            .with_fix(format!("change to `{fixed}`"), span, fixed),
+            .with_change_to(span, fixed),
         );
     }
     // `field churn signal: bool`, `let low confidence = 60%`
@@ -1045,7 +1035,7 @@ fn invalid_name(c: &Ctx<'_>) -> Option<Diagnostic> {
             ),
             format!("write `{fixed}`"),
         )
-        .with_fix(format!("change to `{fixed}`"), span, fixed),
+        .with_change_to(span, fixed),
     )
 }
 
@@ -1094,7 +1084,7 @@ fn misspelt_type(c: &Ctx<'_>) -> Option<Diagnostic> {
     Some(if with_values && !braced {
         d
     } else {
-        d.with_fix(format!("change to `{s}`"), span, s)
+        d.with_change_to(span, s)
     })
 }
 
