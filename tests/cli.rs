@@ -307,7 +307,7 @@ fn diff_finds_the_change_and_nothing_else() {
         &b,
         lets.replace("many = 3", "many = 2")
             .replace("# a comment", "# another comment")
-            .replace("rule \"r\" when", "rule \"r\"\n  when"),
+            .replace("rule \"r\" when", "rule \"r\"  # why it is here\n  when"),
     )
     .unwrap();
     let (code, out, _) = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap()], None);

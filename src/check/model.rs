@@ -465,35 +465,15 @@ pub fn one_line(text: &str) -> String {
     }
     let mut parts: Vec<&str> = Vec::new();
     for line in text.lines() {
-        let code = line.get(..comment_start(line)).unwrap_or(line).trim();
+        let code = line
+            .get(..crate::syntax::lex::split_comment(line).0)
+            .unwrap_or(line)
+            .trim();
         if !code.is_empty() {
             parts.push(code);
         }
     }
     parts.join(" ")
-}
-
-/// Where a line's comment starts (its length when it has none); a `#`
-/// inside quotes is not a comment.
-fn comment_start(line: &str) -> usize {
-    let mut in_str = false;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        if in_str {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_str = false;
-            }
-        } else if c == '"' {
-            in_str = true;
-        } else if c == '#' {
-            return i;
-        }
-    }
-    line.len()
 }
 
 /// Context items a ticket can carry besides declared fields (SPEC 2.5).

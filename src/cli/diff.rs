@@ -232,20 +232,13 @@ fn declarations(c: &crate::Checked) -> Vec<(String, (String, Option<String>))> {
     use crate::syntax::ast::StmtKind;
     let mut out = Vec::new();
     for (ast, file) in c.asts.iter().zip(&c.files) {
-        let comments: Vec<_> = ast.comments.iter().map(|c| c.span).collect();
         for stmt in &ast.stmts {
-            // the statement's words, comments left out
-            let mut words = String::new();
-            let mut at = stmt.span.start;
-            for cs in comments
-                .iter()
-                .filter(|cs| cs.start >= stmt.span.start && cs.end <= stmt.span.end)
-            {
-                words.push_str(file.text.get(at..cs.start).unwrap_or(""));
-                words.push(' ');
-                at = cs.end;
-            }
-            words.push_str(file.text.get(at..stmt.span.end).unwrap_or(""));
+            // the statement's words, comments and layout left out
+            let words = file
+                .text
+                .get(stmt.span.start..stmt.span.end)
+                .map(crate::check::model::one_line)
+                .unwrap_or_default();
             let text = words.split_whitespace().collect::<Vec<_>>().join(" ");
             let (key, value) = match &stmt.kind {
                 StmtKind::Policy(_) => ("policy name".to_string(), None),

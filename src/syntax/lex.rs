@@ -28,7 +28,7 @@ fn is_ident_char(c: char) -> bool {
 /// The code part of a line (before any comment), and the comment's byte
 /// offset within the line if there is one. Strings are skipped so that a
 /// `#` inside quotes is not a comment.
-fn split_comment(line: &str) -> (usize, Option<usize>) {
+pub fn split_comment(line: &str) -> (usize, Option<usize>) {
     let mut in_str = false;
     let mut escaped = false;
     for (i, c) in line.char_indices() {
