@@ -159,7 +159,16 @@ impl Facts {
                 message: format!("facts must be a JSON object, found {}", json.kind()),
             });
         }
-        self.merge_entries(model, json.entries())
+        self.merge_light_entries(model, &json.entries())
+    }
+
+    /// [`Facts::merge_light`] for an object's entries already listed.
+    pub(crate) fn merge_light_entries(
+        &mut self,
+        model: &Model,
+        entries: &[(&str, &Json<'_>)],
+    ) -> Result<(), FactError> {
+        self.merge_entries(model, entries.iter().copied())
     }
 
     fn merge_entries<'j, J: FactJson + 'j>(

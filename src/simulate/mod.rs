@@ -37,6 +37,9 @@ pub struct LineError {
     pub error: String,
 }
 
+/// An object's entries, as [`Light::entries`] lists them.
+type Entries<'j> = Vec<(&'j str, &'j Light<'j>)>;
+
 /// The fact keys a conversation has given so far (declared or not), and
 /// whether the latest value is non-empty. A handful of keys: a list beats
 /// a hash map.
@@ -44,8 +47,8 @@ pub struct LineError {
 struct Given<'j>(Vec<(&'j str, bool)>);
 
 impl<'j> Given<'j> {
-    fn merge(&mut self, facts: &'j Light<'_>) {
-        for (k, v) in facts.entries() {
+    fn merge(&mut self, facts: &[(&'j str, &'j Light<'_>)]) {
+        for &(k, v) in facts {
             if v.is_null() {
                 continue;
             }
@@ -103,14 +106,17 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let model = policy.model();
     // Validate everything first: a conversation whose facts do not fit is
     // left out whole, also when the bad fact comes after the handoff.
-    let mut turn_facts: Vec<Option<(&Light, Facts)>> = Vec::new();
+    // each facts object is listed once (`entries`), then typed and
+    // remembered from that list
+    let mut turn_facts: Vec<Option<(Entries<'_>, Facts)>> = Vec::new();
     let mut typed = Facts::empty(model);
     let mut raw = Given::default();
     if let Some(f) = conv_facts {
+        let entries = f.entries();
         typed
-            .merge_light(model, f)
+            .merge_light_entries(model, &entries)
             .map_err(|e| fail(&id, e.message))?;
-        raw.merge(f);
+        raw.merge(&entries);
     }
     for (i, t) in turns.unwrap_or(&[]).iter().enumerate() {
         if !t.is_object() {
@@ -119,10 +125,11 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
         match t.get("facts") {
             None | Some(Light::Null) => turn_facts.push(None),
             Some(m @ Light::Obj(_)) => {
+                let entries = m.entries();
                 let mut f = Facts::empty(model);
-                f.merge_light(model, m)
+                f.merge_light_entries(model, &entries)
                     .map_err(|e| fail(&id, format!("turn {}: {}", i + 1, e.message)))?;
-                turn_facts.push(Some((m, f)));
+                turn_facts.push(Some((entries, f)));
             }
             Some(_) => {
                 return Err(fail(
@@ -187,14 +194,14 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let mut last: Option<Decision<'p>> = None;
     let mut handoff_turn = None;
     for (t, tf) in turns.unwrap_or(&[]).iter().zip(&turn_facts) {
-        if let Some((m, f)) = tf {
+        if let Some((entries, f)) = tf {
             // typed and validated above: copy over the facts it gives
             for (slot, v) in typed.values.iter_mut().zip(&f.values) {
                 if v.is_some() {
                     slot.clone_from(v);
                 }
             }
-            raw.merge(m);
+            raw.merge(entries);
         }
         if t.get("role").and_then(Light::as_str) != Some("customer") {
             continue;
