@@ -358,10 +358,34 @@ impl TextPred {
     pub fn holds(&self, text: &str) -> bool {
         match self {
             TextPred::Eq(s) => text == s,
-            TextPred::Matches(p) => regex::Regex::new(p).is_ok_and(|r| r.is_match(text)),
+            TextPred::Matches(p) => regex_holds(p, text),
             TextPred::Contains(s) => text.to_lowercase().contains(s.as_str()),
         }
     }
+}
+
+/// The analysis and the diff test one pattern against many texts: compiling
+/// it each time was most of their cost. A few hundred patterns at most per
+/// thread; past that the cache starts over.
+fn regex_holds(pattern: &str, text: &str) -> bool {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static COMPILED: RefCell<HashMap<String, Option<regex::Regex>>> = RefCell::new(HashMap::new());
+    }
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(r) = cache.get(pattern) {
+            return r.as_ref().is_some_and(|r| r.is_match(text));
+        }
+        if cache.len() >= 512 {
+            cache.clear();
+        }
+        let r = regex::Regex::new(pattern).ok();
+        let holds = r.as_ref().is_some_and(|r| r.is_match(text));
+        cache.insert(pattern.to_string(), r);
+        holds
+    })
 }
 
 impl SetPred {

@@ -2,7 +2,7 @@
 //! with the old and the new decision, found exactly by splitting the atom
 //! space until both policies are constant on each piece.
 
-use super::space::{and, bit, first, is_zero, minus, subset, Region, Space};
+use super::space::{and, bit, first, meet, minus, subset, Region, Space};
 use crate::{ActionKind, Policy, Priority};
 use serde_json::{json, Value as Json};
 
@@ -87,10 +87,6 @@ pub struct DiffResult {
 
 const MAX_LEAVES: usize = 200_000;
 
-/// A region without one column, and its change: boxes with equal keys
-/// merge along that column.
-type GroupKey = (Vec<Vec<u64>>, Outcome, Outcome);
-
 struct Side {
     /// Per column and atom: whether this policy accepts the value.
     valid: Vec<Vec<bool>>,
@@ -155,14 +151,12 @@ fn split_point(space: &Space, sides: &[Side], b: &Region) -> Option<(usize, Vec<
             let mut inside = true;
             let mut disjoint = false;
             for (x, y) in b.iter().zip(r) {
-                let i = and(x, y);
-                if is_zero(&i) {
+                let (shared, within) = meet(x, y);
+                if !shared {
                     disjoint = true;
                     break;
                 }
-                if i != *x {
-                    inside = false;
-                }
+                inside &= within;
             }
             if disjoint || inside {
                 continue;
@@ -273,46 +267,7 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
             found.push((b, o, n));
         }
     }
-    // merge boxes with the same change that differ in one column only:
-    // per column, boxes equal everywhere else become one
-    let ncols = space.cols.len();
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for k in 0..ncols {
-            let mut groups: std::collections::HashMap<GroupKey, Vec<u64>> =
-                std::collections::HashMap::new();
-            let mut order = Vec::new();
-            for (r, o, n) in found.drain(..) {
-                let mut key_cols = r.clone();
-                let col = if k < key_cols.len() {
-                    key_cols.remove(k)
-                } else {
-                    Vec::new()
-                };
-                let key = (key_cols, o, n);
-                match groups.get_mut(&key) {
-                    Some(acc) => {
-                        for (x, y) in acc.iter_mut().zip(&col) {
-                            *x |= *y;
-                        }
-                        changed = true;
-                    }
-                    None => {
-                        order.push(key.clone());
-                        groups.insert(key, col);
-                    }
-                }
-            }
-            for key in order {
-                if let Some(col) = groups.remove(&key) {
-                    let (mut cols, o, n) = key;
-                    cols.insert(k.min(cols.len()), col);
-                    found.push((cols, o, n));
-                }
-            }
-        }
-    }
+    merge_boxes(&mut found, space.cols.len());
     let changes = found
         .into_iter()
         .map(|(region, old, new)| Change {
@@ -327,6 +282,74 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
         space,
         changes,
         incomplete,
+    }
+}
+
+/// Merges boxes with the same change that differ in one column only: per
+/// column, boxes equal everywhere else become one, until nothing merges.
+/// The first box of each group keeps its place, so the order is stable.
+/// Boxes are grouped by a hash of everything but the column, then compared,
+/// so that no box is copied to serve as a key.
+fn merge_boxes(found: &mut Vec<(Region, Outcome, Outcome)>, ncols: usize) {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let hasher = std::collections::hash_map::RandomState::new();
+    let key_hash = |(r, o, n): &(Region, Outcome, Outcome), k: usize| {
+        let mut h = hasher.build_hasher();
+        for (ci, col) in r.iter().enumerate() {
+            if ci != k {
+                col.hash(&mut h);
+            }
+        }
+        o.hash(&mut h);
+        n.hash(&mut h);
+        h.finish()
+    };
+    let same_key = |a: &(Region, Outcome, Outcome), b: &(Region, Outcome, Outcome), k: usize| {
+        a.1 == b.1
+            && a.2 == b.2
+            && a.0.len() == b.0.len()
+            && a.0
+                .iter()
+                .zip(&b.0)
+                .enumerate()
+                .all(|(ci, (x, y))| ci == k || x == y)
+    };
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for k in 0..ncols {
+            let mut groups: std::collections::HashMap<u64, Vec<usize>> =
+                std::collections::HashMap::with_capacity(found.len());
+            let mut keep = vec![true; found.len()];
+            for i in 0..found.len() {
+                let Some(item) = found.get(i) else { break };
+                let bucket = groups.entry(key_hash(item, k)).or_default();
+                let leader = bucket
+                    .iter()
+                    .copied()
+                    .find(|&j| found.get(j).is_some_and(|f| same_key(f, item, k)));
+                let Some(j) = leader else {
+                    bucket.push(i);
+                    continue;
+                };
+                let col = found
+                    .get_mut(i)
+                    .and_then(|f| f.0.get_mut(k))
+                    .map(std::mem::take)
+                    .unwrap_or_default();
+                if let Some(acc) = found.get_mut(j).and_then(|f| f.0.get_mut(k)) {
+                    for (x, y) in acc.iter_mut().zip(&col) {
+                        *x |= *y;
+                    }
+                }
+                if let Some(flag) = keep.get_mut(i) {
+                    *flag = false;
+                }
+                changed = true;
+            }
+            let mut flags = keep.into_iter();
+            found.retain(|_| flags.next().unwrap_or(true));
+        }
     }
 }
 

@@ -48,6 +48,19 @@ pub fn and(a: &Bits, b: &Bits) -> Bits {
     a.iter().zip(b).map(|(x, y)| x & y).collect()
 }
 
+/// How `a` meets `b`, without building `a & b` (the diff asks this of every
+/// box against every rule): whether they share a bit, and whether `a` lies
+/// inside `b`.
+pub fn meet(a: &Bits, b: &Bits) -> (bool, bool) {
+    let mut shared = false;
+    let mut inside = a.len() <= b.len();
+    for (x, y) in a.iter().zip(b) {
+        shared |= x & y != 0;
+        inside &= x & !y == 0;
+    }
+    (shared, inside)
+}
+
 pub fn minus(a: &Bits, b: &Bits) -> Bits {
     a.iter().zip(b).map(|(x, y)| x & !y).collect()
 }
