@@ -14,10 +14,7 @@
 
 use handover::ide::{self, Analysis};
 use handover::span::Span;
-use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use serde_json::json;
 use std::time::Duration;
 
 fn long() -> bool {
@@ -197,107 +194,11 @@ fn random_edits_against_the_ide_functions() {
     );
 }
 
-struct Client {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    rx: Receiver<Value>,
-    next_id: i64,
-}
+#[path = "common/lsp_client.rs"]
+mod lsp_client;
+use lsp_client::Client;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-fn read_message(r: &mut impl BufRead) -> Option<Value> {
-    let mut len = None;
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.strip_prefix("Content-Length:") {
-            len = v.trim().parse::<usize>().ok();
-        }
-    }
-    let mut body = vec![0; len?];
-    r.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
-}
-
-impl Client {
-    fn start() -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_handover"))
-            .arg("lsp")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start handover lsp");
-        let stdout = child.stdout.take().expect("stdout");
-        let stdin = child.stdin.take();
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            while let Some(v) = read_message(&mut r) {
-                if tx.send(v).is_err() {
-                    break;
-                }
-            }
-        });
-        Client {
-            child,
-            stdin,
-            rx,
-            next_id: 1,
-        }
-    }
-
-    fn send(&mut self, v: &Value) {
-        let body = v.to_string();
-        let stdin = self.stdin.as_mut().expect("stdin");
-        write!(stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).expect("write");
-        stdin.flush().expect("flush");
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    /// Send a request without waiting; returns its id.
-    fn request_async(&mut self, method: &str, params: Value) -> i64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        id
-    }
-
-    /// Wait for the response to `id`, skipping everything else.
-    fn response(&mut self, id: i64) -> Value {
-        loop {
-            let v = self
-                .rx
-                .recv_timeout(TIMEOUT)
-                .unwrap_or_else(|e| panic!("no answer within {TIMEOUT:?}: {e}"));
-            if v.get("id") == Some(&json!(id)) && v.get("method").is_none() {
-                return v;
-            }
-        }
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.request_async(method, params);
-        self.response(id)
-    }
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Resident memory of a process, from /proc (Linux; None elsewhere).
 fn rss_kib(pid: u32) -> Option<u64> {
@@ -310,8 +211,8 @@ fn rss_kib(pid: u32) -> Option<u64> {
 fn random_edits_against_the_server() {
     let paste = policy();
     let mut rng = Rng(seed() ^ 0xdead_beef);
-    let mut c = Client::start();
-    let init = c.request(
+    let mut c = Client::start_dropping_notifications(TIMEOUT);
+    let init = c.request_full(
         "initialize",
         json!({"processId": null, "rootUri": null, "capabilities": {"general": {"positionEncodings": ["utf-16"]}}}),
     );
@@ -415,7 +316,7 @@ fn random_edits_against_the_server() {
         .enumerate()
         .find_map(|(i, l)| l.find("low_confidence or").map(|c| (i, c)))
         .expect("let use");
-    let h = c.request(
+    let h = c.request_full(
         "textDocument/hover",
         json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": col + 1}}),
     );
@@ -424,20 +325,5 @@ fn random_edits_against_the_server() {
         "**let** `low_confidence` = `55%` (= 0.55)\n\nused 1 time",
         "{h}"
     );
-    let r = c.request("shutdown", Value::Null);
-    assert!(r.get("error").is_none());
-    c.notify("exit", Value::Null);
-    drop(c.stdin.take());
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    loop {
-        if let Some(s) = c.child.try_wait().expect("wait") {
-            assert_eq!(s.code(), Some(0));
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the server did not exit"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    c.finish();
 }
