@@ -7,7 +7,7 @@
 )]
 use criterion::{criterion_group, criterion_main, Criterion};
 use handover::span::SourceFile;
-use handover::Checked;
+use handover::{Checked, Policy};
 
 // the binary's allocator, so that the figures are the command's
 #[global_allocator]
@@ -52,9 +52,28 @@ fn check(c: &mut Criterion) {
     g.finish();
 }
 
+/// `handover diff` of the retail-bank example: against itself (the whole
+/// space is split to prove nothing changed) and against an edit of one
+/// threshold.
+fn diff(c: &mut Criterion) {
+    let mut g = c.benchmark_group("diff");
+    g.sample_size(10);
+    let text = std::fs::read_to_string("examples/retail-bank/policy.handover").unwrap_or_default();
+    let edited = text.replace("let large_amount = 1000", "let large_amount = 500");
+    let old = Policy::from_text("old.handover", &text).expect("retail-bank loads");
+    let new = Policy::from_text("new.handover", &edited).expect("edited retail-bank loads");
+    g.bench_function("retail-bank/itself", |b| {
+        b.iter(|| handover::analyze::diff::diff(&old, &old).changes.len())
+    });
+    g.bench_function("retail-bank/one-threshold", |b| {
+        b.iter(|| handover::analyze::diff::diff(&old, &new).changes.len())
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(std::time::Duration::from_secs(5));
-    targets = check
+    targets = check, diff
 }
 criterion_main!(benches);
