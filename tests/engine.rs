@@ -511,6 +511,87 @@ proptest! {
         prop_assert_eq!(&once, &twice, "not idempotent");
         prop_assert_eq!(strip_spans(&text), strip_spans(&once), "meaning changed:\n{}\n---\n{}", text, once);
     }
+
+    #[test]
+    fn fmt_keeps_comments_with_their_statements(text in policy_text(), choices in prop::collection::vec(0..10u8, 96)) {
+        let commented = with_comments(&text, &choices);
+        let once = handover::fmt::format_source(&commented).expect("well-formed policies format");
+        let twice = handover::fmt::format_source(&once).expect("formatted text parses");
+        prop_assert_eq!(&once, &twice, "not idempotent:\n{}", commented);
+        prop_assert_eq!(strip_spans(&commented), strip_spans(&once), "meaning changed:\n{}\n---\n{}", commented, once);
+        prop_assert_eq!(comment_owners(&commented), comment_owners(&once), "a comment moved to another statement:\n{}\n---\n{}", commented, once);
+    }
+}
+
+/// The policy with comments where authors put them: above and at the end
+/// of lines, and ending or between the lines of a statement broken before
+/// `or`, `and` or `then`, which the formatter may join again.
+fn with_comments(text: &str, choices: &[u8]) -> String {
+    let mut pick = choices.iter().cycle().copied();
+    let mut n = 0;
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut l = line.to_string();
+        if !line.starts_with("field") && !line.starts_with("queue") {
+            for word in [" or ", " and ", " then "] {
+                let parts: Vec<&str> = l.split(word).collect();
+                let mut joined = parts.first().copied().unwrap_or("").to_string();
+                for part in parts.iter().skip(1) {
+                    n += 1;
+                    match pick.next().unwrap_or(0) {
+                        0..=2 => joined.push_str(&format!("  # b{n}\n   {word}{part}")),
+                        3..=4 => joined.push_str(&format!("\n  # i{n}\n   {word}{part}")),
+                        _ => joined.push_str(&format!("{word}{part}")),
+                    }
+                }
+                l = joined;
+            }
+        }
+        if !l.trim().is_empty() && pick.next().unwrap_or(0) < 3 {
+            n += 1;
+            l.push_str(&format!("  # e{n}"));
+        }
+        if pick.next().unwrap_or(0) < 1 {
+            n += 1;
+            out.push_str(&format!("# o{n}\n"));
+        }
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
+
+/// Each comment and the statement it belongs to: the one around it, else
+/// the one whose line it ends, else the next one.
+fn comment_owners(text: &str) -> Vec<(String, usize)> {
+    let (ast, _) = handover::syntax::parse(0, text);
+    let mut owners: Vec<(String, usize)> = ast
+        .comments
+        .iter()
+        .map(|c| {
+            let at = c.span.start;
+            let inside = ast
+                .stmts
+                .iter()
+                .position(|s| s.span.start < at && at < s.span.end);
+            let owner = inside.unwrap_or_else(|| {
+                if c.trailing {
+                    ast.stmts
+                        .iter()
+                        .rposition(|s| s.span.start < at)
+                        .unwrap_or(usize::MAX)
+                } else {
+                    ast.stmts
+                        .iter()
+                        .position(|s| s.span.start > at)
+                        .unwrap_or(usize::MAX)
+                }
+            });
+            (c.text.clone(), owner)
+        })
+        .collect();
+    owners.sort();
+    owners
 }
 
 // ---- analysis: what it reports is true on sampled facts

@@ -17,6 +17,8 @@ struct Line {
     first: Option<usize>,
     last: Option<usize>,
     trailing: Option<String>,
+    /// A comment on a line of its own.
+    comment: bool,
 }
 
 #[derive(Default)]
@@ -167,71 +169,55 @@ pub fn format_ast(ast: &Ast, src: &str) -> String {
 
 fn place_comments(p: &mut Printer, comments: &[Comment], src: &str) {
     for c in comments {
-        let text = format!("#{}", c.text);
+        let at = c.span.start;
+        let own_line = |indent: usize| Line {
+            text: format!("#{}", c.text),
+            indent,
+            first: Some(at),
+            last: Some(c.span.end),
+            trailing: None,
+            comment: true,
+        };
+        // a comment in a statement whose lines the layout joins (`when a #
+        // why` / `or b`) would end up after code that came after it: it goes
+        // on its own line above the joined line, where the next formatting
+        // leaves it, still in or just above its statement
+        let inside = p.lines.iter().position(|l| {
+            !l.comment && l.first.is_some_and(|f| f < at) && l.last.is_some_and(|e| e > at)
+        });
+        if let Some(idx) = inside {
+            let indent = p.lines.get(idx).map_or(0, |l| l.indent);
+            p.lines.insert(idx, own_line(indent));
+            continue;
+        }
         if c.trailing {
-            // the line holding the last token before the comment
+            // the code line holding the last token before the comment, if no
+            // other comment ends it already (two source lines joined)
             let idx = p
                 .lines
                 .iter()
-                .rposition(|l| l.last.is_some_and(|e| e <= c.span.start));
-            if let Some(idx) = idx {
-                let free = p.lines.get(idx).is_some_and(|l| l.trailing.is_none());
-                if free {
-                    if let Some(l) = p.lines.get_mut(idx) {
-                        l.trailing = Some(text);
-                    }
+                .rposition(|l| !l.comment && l.last.is_some_and(|e| e <= at));
+            if let Some(l) = idx.and_then(|i| p.lines.get_mut(i)) {
+                if l.trailing.is_none() {
+                    l.trailing = Some(format!("#{}", c.text));
                     continue;
                 }
-                let indent = p.lines.get(idx).map_or(0, |l| l.indent);
-                p.lines.insert(
-                    idx + 1,
-                    Line {
-                        text,
-                        indent,
-                        first: Some(c.span.start),
-                        last: Some(c.span.end),
-                        trailing: None,
-                    },
-                );
-                continue;
             }
         }
         // an own-line comment goes before the first line whose tokens come
         // after it, at that line's indentation
-        let idx = p
-            .lines
-            .iter()
-            .position(|l| l.first.is_some_and(|f| f > c.span.start));
+        let idx = p.lines.iter().position(|l| l.first.is_some_and(|f| f > at));
         match idx {
             Some(idx) => {
-                // keep it above the blank line of a paragraph when the
-                // comment sits right after the previous statement
                 let indent = p.lines.get(idx).map_or(0, |l| l.indent);
                 // a blank line between a comment and what follows is kept
                 let next = p.lines.get(idx).and_then(|l| l.first).unwrap_or(c.span.end);
                 if has_blank_line(src.get(c.span.end..next).unwrap_or("")) {
                     p.lines.insert(idx, Line::default());
                 }
-                p.lines.insert(
-                    idx,
-                    Line {
-                        text,
-                        indent,
-                        first: Some(c.span.start),
-                        last: Some(c.span.end),
-                        trailing: None,
-                    },
-                );
+                p.lines.insert(idx, own_line(indent));
             }
-            None => {
-                p.lines.push(Line {
-                    text,
-                    indent: 0,
-                    first: Some(c.span.start),
-                    last: Some(c.span.end),
-                    trailing: None,
-                });
-            }
+            None => p.lines.push(own_line(0)),
         }
     }
 }
