@@ -109,6 +109,43 @@ fn empty_denominators_are_null() {
 }
 
 #[test]
+fn the_filled_message_and_turns_complete_a_ticket() {
+    let dir = tempdir().join("filled");
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("p.handover");
+    std::fs::write(
+        &policy,
+        "field message: text\nfield turns: int\nfield order: text\nqueue \"q\"\n\
+         rule \"a\" when turns >= 2 then route \"q\" attach message, turns\n\
+         rule \"b\" when turns = 1 then draft attach turns, order\n",
+    )
+    .unwrap();
+    let convs = dir.join("c.jsonl");
+    let customer = |text: &str| json!({"role": "customer", "text": text});
+    let lines = [
+        // routed on the second customer turn: message and turns filled
+        json!({"id": "1", "turns": [customer("hello"), customer("still broken")]}),
+        // a draft after one turn: `order` is nowhere, so incomplete
+        json!({"id": "2", "turns": [customer("hello")]}),
+        // the same with `order` in the context: complete
+        json!({"id": "3", "turns": [customer("hello")], "context": {"order": "A-1"}}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&convs, text).unwrap();
+    let (code, out, err) = handover(&[
+        "simulate",
+        policy.to_str().unwrap(),
+        "--conversations",
+        convs.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["tickets"], json!({"total": 3, "complete": 2}), "{out}");
+}
+
+#[test]
 fn gates_fail_with_the_kpi_named() {
     let (code, _, err) = handover(&[
         "simulate",

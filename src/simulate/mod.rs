@@ -231,10 +231,12 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let escalated = matches!(decision.action, ActionKind::Route | ActionKind::Human);
     let complete = (decision.action != ActionKind::Answer).then(|| {
         decision.attach.iter().all(|item| {
+            // `message` and `turns` count when the replay filled them
             let in_facts = raw.non_empty(item)
                 || (*item == "message"
                     && message_field.is_some()
-                    && last_text.is_some_and(|t| !t.is_empty()));
+                    && last_text.is_some_and(|t| !t.is_empty()))
+                || (*item == "turns" && turns_field.is_some());
             in_facts
                 || context
                     .and_then(|c| c.get(item))
