@@ -180,6 +180,18 @@ fn test_reports_failures_and_junit_is_xml() {
     let (code, out, _) = run(&["test", q.to_str().unwrap()], None);
     assert_eq!(code, 1);
     assert!(out.contains("no examples found"), "{out}");
+    // a policy with errors: its examples are not "missing", they cannot run
+    let b = dir.join("b.handover");
+    std::fs::write(
+        &b,
+        "field x: bool\nqueue \"a\"\nwhen x then route \"nope\"\nexample \"e\" { x = true } expect route \"a\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["test", b.to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown queue `nope`"), "{err}");
+    assert!(!out.contains("no examples found"), "{out}");
+    assert!(out.contains("the policy has errors"), "{out}");
 }
 
 #[test]

@@ -166,7 +166,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         ));
         json_suites.push(json!({"policy": name, "examples": json_cases}));
     }
-    let summary = if total == 0 {
+    let summary = if total == 0 && broken {
+        "no examples run: the policy has errors (above); fix them first".to_string()
+    } else if total == 0 {
         "no examples found: add `example \"name\" { ... } expect ACTION` blocks to test the policy"
             .to_string()
     } else {
