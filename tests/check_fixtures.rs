@@ -97,8 +97,25 @@ fn human(checked: &Checked) -> String {
         .join("\n")
 }
 
+/// The JSON report; every record has exactly the keys of SPEC section 3.
 fn report(checked: &Checked) -> Value {
-    json_report(&checked.files, &checked.diagnostics)
+    let r = json_report(&checked.files, &checked.diagnostics);
+    let spec = [
+        "file",
+        "severity",
+        "code",
+        "message",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "help",
+    ];
+    for d in r["diagnostics"].as_array().unwrap() {
+        let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, spec, "a JSON diagnostic's keys");
+    }
+    r
 }
 
 fn codes(checked: &Checked) -> Vec<&'static str> {

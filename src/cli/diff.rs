@@ -193,7 +193,8 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             }
         }
     }
-    Ok(if result.changes.is_empty() {
+    let replay_changed = replay.as_ref().is_some_and(|r| r.changed > 0);
+    Ok(if result.changes.is_empty() && !replay_changed {
         OK
     } else {
         FAILED

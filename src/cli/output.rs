@@ -241,11 +241,12 @@ fn position(files: &[SourceFile], d: &Diagnostic) -> (String, usize, usize, usiz
     }
 }
 
-/// The JSON record of one diagnostic (SPEC section 3, plus `example` and
-/// `docs` which consumers may ignore).
+/// The JSON record of one diagnostic: exactly the keys of SPEC section 3,
+/// which tools compare. The facts an analysis warning shows (`example`) are
+/// in the human form, the editor and SARIF's property bag.
 pub fn json_record(files: &[SourceFile], d: &Diagnostic) -> serde_json::Value {
     let (file, line, column, end_line, end_column) = position(files, d);
-    let mut v = json!({
+    json!({
         "file": file,
         "severity": d.severity.as_str(),
         "code": d.code.as_str(),
@@ -255,11 +256,7 @@ pub fn json_record(files: &[SourceFile], d: &Diagnostic) -> serde_json::Value {
         "end_line": end_line,
         "end_column": end_column,
         "help": d.help,
-    });
-    if let (Some(ex), Some(obj)) = (&d.example, v.as_object_mut()) {
-        obj.insert("example".into(), ex.clone());
-    }
-    v
+    })
 }
 
 pub fn json_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::Value {
@@ -291,7 +288,7 @@ pub fn sarif_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::V
             if let Some(h) = &d.help {
                 text.push_str(&format!("\nhelp: {h}"));
             }
-            json!({
+            let mut result = json!({
                 "ruleId": d.code.as_str(),
                 "ruleIndex": crate::diag::Code::ALL.iter().position(|c| *c == d.code),
                 "level": d.severity.as_str(),
@@ -307,7 +304,11 @@ pub fn sarif_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::V
                         }
                     }
                 }],
-            })
+            });
+            if let (Some(ex), Some(obj)) = (&d.example, result.as_object_mut()) {
+                obj.insert("properties".into(), json!({"example": ex}));
+            }
+            result
         })
         .collect();
     json!({
