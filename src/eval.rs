@@ -3,6 +3,7 @@
 //! priority hit policy to the matching rows. The syntax tree is not
 //! consulted at run time.
 
+use crate::check::interval;
 use crate::check::model::{ActionM, FieldType, Model, Present, Priority, SetPred, TextPred};
 use crate::facts::{Facts, Value};
 use crate::syntax::ast::ActionKind;
@@ -182,11 +183,12 @@ impl Evaluator {
                             bounds.get(i - 1).copied()
                         };
                         let hi = bounds.get(i).copied();
+                        // no value lies in an empty open region: any stand-in does
                         let rep = match (lo, hi) {
                             (None, None) => 0.0,
-                            (None, Some(h)) => h - 1.0,
-                            (Some(l), None) => l + 1.0,
-                            (Some(l), Some(h)) => l + (h - l) / 2.0,
+                            (None, Some(h)) => interval::below(h, false),
+                            (Some(l), None) => interval::above(l, false),
+                            (Some(l), Some(h)) => interval::between(l, h, false).unwrap_or(l),
                         };
                         by_region.push(rows_accepting(&Value::Num(rep)));
                         if let Some(h) = hi {

@@ -720,3 +720,53 @@ proptest! {
         prop_assert_eq!(policy.facts_from_str(&text), policy.facts(&value), "{}", text);
     }
 }
+
+// ---- numbers at every magnitude: past 2^53 adding 1 changes nothing, and
+// the table's regions must still be told apart
+
+fn magnitude() -> impl Strategy<Value = f64> {
+    let base = prop_oneof![
+        Just(0.0),
+        Just(0.1),
+        Just(0.57),
+        Just(1e15),
+        Just(1e16),
+        Just(9_007_199_254_740_992.0),
+        Just(7.922_816_251_426_434e28),
+        Just(1e300),
+        -1e20..1e20f64,
+    ];
+    (base, any::<bool>(), 0..3u8).prop_map(|(x, neg, step)| {
+        let x = if neg { -x } else { x };
+        match step {
+            0 => x,
+            1 => x.next_up(),
+            _ => x.next_down(),
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn comparisons_hold_at_every_magnitude(tests in prop::collection::vec((0..6usize, magnitude()), 1..5), x in magnitude(), whole in any::<bool>()) {
+        let ops = ["=", "!=", "<", "<=", ">", ">="];
+        // an int field takes whole numbers only, in the policy and the facts
+        let num = |v: f64| if whole { v.trunc() } else { v };
+        let mut text = format!("field n: {}\nqueue \"q\"\n", if whole { "int" } else { "number" });
+        for (i, (op, lit)) in tests.iter().enumerate() {
+            text.push_str(&format!("rule \"r{i}\" when n {} {} then route \"q\"\n", ops[*op], num(*lit)));
+        }
+        let policy = Policy::from_text("p.handover", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let x = num(x);
+        let facts = policy.facts(&json!({"n": x})).unwrap();
+        let d = policy.decide(&facts);
+        for (i, (op, lit)) in tests.iter().enumerate() {
+            let lit = num(*lit);
+            let want = match *op { 0 => x == lit, 1 => x != lit, 2 => x < lit, 3 => x <= lit, 4 => x > lit, _ => x >= lit };
+            let name = format!("r{i}");
+            prop_assert_eq!(d.matched.contains(&name.as_str()), want, "n = {} against rule {}\n{}", x, name, text);
+        }
+    }
+}

@@ -207,25 +207,15 @@ impl Space {
                                 Some((0.0, (f64::NEG_INFINITY, false, f64::INFINITY, false)))
                             }
                             (None, Some(h)) => Some((
-                                if int {
-                                    (h - 1.0).ceil().min(h - 1.0)
-                                } else {
-                                    h - 1.0
-                                },
+                                crate::check::interval::below(h, int),
                                 (f64::NEG_INFINITY, false, h, false),
                             )),
                             (Some(l), None) => Some((
-                                if int { l.floor() + 1.0 } else { l + 1.0 },
+                                crate::check::interval::above(l, int),
                                 (l, false, f64::INFINITY, false),
                             )),
-                            (Some(l), Some(h)) => {
-                                let rep = if int {
-                                    l.floor() + 1.0
-                                } else {
-                                    l + (h - l) / 2.0
-                                };
-                                (rep > l && rep < h).then_some((rep, (l, false, h, false)))
-                            }
+                            (Some(l), Some(h)) => crate::check::interval::between(l, h, int)
+                                .map(|rep| (rep, (l, false, h, false))),
                         };
                         if let Some((rep, r)) = open {
                             push(&mut col, rep, r);

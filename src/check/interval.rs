@@ -216,7 +216,7 @@ impl IntervalSet {
                 let v = if p.lo.inclusive {
                     p.lo.value.ceil()
                 } else {
-                    p.lo.value.floor() + 1.0
+                    above(p.lo.value, true)
                 };
                 Bound {
                     value: v,
@@ -229,7 +229,7 @@ impl IntervalSet {
                 let v = if p.hi.inclusive {
                     p.hi.value.floor()
                 } else {
-                    p.hi.value.ceil() - 1.0
+                    below(p.hi.value, true)
                 };
                 Bound {
                     value: v,
@@ -247,7 +247,7 @@ impl IntervalSet {
         s.normalize();
         for p in s.parts {
             if let Some(last) = out.last_mut() {
-                if last.hi.value + 1.0 == p.lo.value {
+                if above(last.hi.value, true) == p.lo.value {
                     last.hi = p.hi;
                     continue;
                 }
@@ -265,35 +265,71 @@ impl IntervalSet {
         let pick = if lo.is_infinite() && hi.is_infinite() {
             0.0
         } else if lo.is_infinite() {
-            if integer || p.hi.inclusive {
-                if p.hi.inclusive {
-                    hi
-                } else {
-                    (hi - 1.0).floor().min(hi - 1.0)
-                }
+            if p.hi.inclusive {
+                hi
             } else {
-                hi - 1.0
+                below(hi, integer)
             }
         } else if hi.is_infinite() {
             if p.lo.inclusive {
                 lo
             } else {
-                lo + 1.0
+                above(lo, integer)
             }
         } else if p.lo.inclusive {
             lo
         } else if p.hi.inclusive {
             hi
-        } else if integer {
-            (lo + 1.0).floor()
         } else {
-            (lo + hi) / 2.0
+            between(lo, hi, integer).unwrap_or(lo)
         };
         if self.contains(pick) {
             Some(pick)
         } else {
             Some((lo.max(-1e300) + hi.min(1e300)) / 2.0).filter(|v| self.contains(*v))
         }
+    }
+}
+
+/// A simple number strictly above `l` (a whole one for whole-number
+/// fields): `l + 1` where that is above `l`, else the next float. Past 2^53
+/// adding 1 changes nothing, and a region's sample would land on its bound.
+pub fn above(l: f64, int: bool) -> f64 {
+    let v = if int { l.floor() + 1.0 } else { l + 1.0 };
+    if v > l {
+        v
+    } else {
+        l.next_up()
+    }
+}
+
+/// A simple number strictly below `h` (see `above`).
+pub fn below(h: f64, int: bool) -> f64 {
+    let v = if int { h.ceil() - 1.0 } else { h - 1.0 };
+    if v < h {
+        v
+    } else {
+        h.next_down()
+    }
+}
+
+/// A number strictly between `l` and `h` (a whole one for whole-number
+/// fields), or None when there is none.
+pub fn between(l: f64, h: f64, int: bool) -> Option<f64> {
+    let v = if int {
+        above(l, true)
+    } else {
+        let mid = l + (h - l) / 2.0;
+        if mid.is_finite() {
+            mid
+        } else {
+            l / 2.0 + h / 2.0
+        }
+    };
+    if v > l && v < h {
+        Some(v)
+    } else {
+        Some(l.next_up()).filter(|v| *v < h && (!int || v.fract() == 0.0))
     }
 }
 
