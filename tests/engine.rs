@@ -740,8 +740,8 @@ fn magnitude() -> impl Strategy<Value = f64> {
         let x = if neg { -x } else { x };
         match step {
             0 => x,
-            1 => x.next_up(),
-            _ => x.next_down(),
+            1 => handover::check::interval::next_up(x),
+            _ => handover::check::interval::next_down(x),
         }
     })
 }
@@ -768,5 +768,16 @@ proptest! {
             let name = format!("r{i}");
             prop_assert_eq!(d.matched.contains(&name.as_str()), want, "n = {} against rule {}\n{}", x, name, text);
         }
+    }
+}
+
+proptest! {
+    // the crate's next_up/next_down stand in for std's (Rust 1.86+)
+    #[test]
+    #[allow(clippy::incompatible_msrv)]
+    fn next_float_matches_std(x in any::<f64>()) {
+        use handover::check::interval::{next_down, next_up};
+        prop_assert_eq!(next_up(x).to_bits(), x.next_up().to_bits());
+        prop_assert_eq!(next_down(x).to_bits(), x.next_down().to_bits());
     }
 }

@@ -291,6 +291,24 @@ impl IntervalSet {
     }
 }
 
+/// The next float above `x` (`f64::next_up`, stable only since Rust 1.86,
+/// after this crate's minimum version).
+pub fn next_up(x: f64) -> f64 {
+    if x.is_nan() || x == f64::INFINITY {
+        return x;
+    }
+    if x == 0.0 {
+        return f64::from_bits(1);
+    }
+    let bits = x.to_bits();
+    f64::from_bits(if x > 0.0 { bits + 1 } else { bits - 1 })
+}
+
+/// The next float below `x`.
+pub fn next_down(x: f64) -> f64 {
+    -next_up(-x)
+}
+
 /// A simple number strictly above `l` (a whole one for whole-number
 /// fields): `l + 1` where that is above `l`, else the next float. Past 2^53
 /// adding 1 changes nothing, and a region's sample would land on its bound.
@@ -299,7 +317,7 @@ pub fn above(l: f64, int: bool) -> f64 {
     if v > l {
         v
     } else {
-        l.next_up()
+        next_up(l)
     }
 }
 
@@ -309,7 +327,7 @@ pub fn below(h: f64, int: bool) -> f64 {
     if v < h {
         v
     } else {
-        h.next_down()
+        next_down(h)
     }
 }
 
@@ -329,7 +347,7 @@ pub fn between(l: f64, h: f64, int: bool) -> Option<f64> {
     if v > l && v < h {
         Some(v)
     } else {
-        Some(l.next_up()).filter(|v| *v < h && (!int || v.fract() == 0.0))
+        Some(next_up(l)).filter(|v| *v < h && (!int || v.fract() == 0.0))
     }
 }
 
