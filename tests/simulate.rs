@@ -146,6 +146,42 @@ fn the_filled_message_and_turns_complete_a_ticket() {
 }
 
 #[test]
+fn a_later_null_clears_a_fact() {
+    let dir = tempdir().join("null");
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("p.handover");
+    std::fs::write(
+        &policy,
+        "field confidence: number 0..1\nqueue \"kb\"\n\
+         rule \"unsure\" when confidence is missing then route \"kb\" attach confidence\n",
+    )
+    .unwrap();
+    let convs = dir.join("c.jsonl");
+    let turn = |facts: Value| json!({"role": "customer", "text": "hi", "facts": facts});
+    let lines = [
+        // the turn's null wins over the conversation's 0.9: missing, routed
+        json!({"id": "cleared", "facts": {"confidence": 0.9}, "turns": [turn(json!({"confidence": null}))]}),
+        // a turn without the key changes nothing: answered
+        json!({"id": "kept", "facts": {"confidence": 0.9}, "turns": [turn(json!({}))]}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&convs, text).unwrap();
+    let (code, out, err) = handover(&[
+        "simulate",
+        policy.to_str().unwrap(),
+        "--conversations",
+        convs.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["kpis"]["automation"], json!(0.5), "{out}");
+    // the routed ticket attaches the cleared fact: incomplete
+    assert_eq!(r["tickets"], json!({"total": 1, "complete": 0}), "{out}");
+}
+
+#[test]
 fn gates_fail_with_the_kpi_named() {
     let (code, _, err) = handover(&[
         "simulate",

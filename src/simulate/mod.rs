@@ -50,6 +50,7 @@ impl<'j> Given<'j> {
     fn merge(&mut self, facts: &[(&'j str, &'j Light<'_>)]) {
         for &(k, v) in facts {
             if v.is_null() {
+                self.0.retain(|(key, _)| *key != k);
                 continue;
             }
             let given = v.non_empty();
@@ -199,6 +200,14 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
             for (slot, v) in typed.values.iter_mut().zip(&f.values) {
                 if v.is_some() {
                     slot.clone_from(v);
+                }
+            }
+            // later ones win, `null` too: the fact is missing again
+            for (k, v) in entries {
+                if v.is_null() {
+                    if let Some(slot) = model.field(k).and_then(|i| typed.values.get_mut(i)) {
+                        *slot = None;
+                    }
                 }
             }
             raw.merge(entries);
