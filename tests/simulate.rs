@@ -182,6 +182,37 @@ fn a_later_null_clears_a_fact() {
 }
 
 #[test]
+fn knowledge_gap_tags_come_first() {
+    let dir = tempdir().join("gaps");
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("p.handover");
+    std::fs::write(
+        &policy,
+        "field topic: enum { refund, other }\nqueue \"kb\"\n\
+         rule \"refund gap\" when topic = refund then route \"kb\" tag \"missing-knowledge:refunds\"\n\
+         rule \"all\" when topic is present then draft tag \"seen\"\n",
+    )
+    .unwrap();
+    let convs = dir.join("c.jsonl");
+    let text = "{\"id\": 1, \"facts\": {\"topic\": \"refund\"}}\n\
+                {\"id\": 2, \"facts\": {\"topic\": \"other\"}}\n\
+                {\"id\": 3, \"facts\": {\"topic\": \"other\"}}\n";
+    std::fs::write(&convs, text).unwrap();
+    let (code, out, err) = handover(&[
+        "simulate",
+        policy.to_str().unwrap(),
+        "--conversations",
+        convs.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let tags: Vec<&String> = r["kpis"]["gaps"].as_object().unwrap().keys().collect();
+    assert_eq!(tags, ["missing-knowledge:refunds", "seen"], "{out}");
+}
+
+#[test]
 fn gates_fail_with_the_kpi_named() {
     let (code, _, err) = handover(&[
         "simulate",

@@ -24,11 +24,14 @@ pub fn build(model: &Model, t: &Totals) -> Json {
     for (q, m) in &t.resolution {
         resolution.insert(q.clone(), json!(m.get()));
     }
-    // `missing-knowledge` first, then by count, then by name
+    // the `missing-knowledge` tags first (`missing-knowledge` itself and
+    // narrower ones such as `missing-knowledge:refunds`), then by count,
+    // then by name
+    let gap = |tag: &str| tag.starts_with("missing-knowledge");
     let mut gaps: Vec<(&String, &usize)> = t.gaps.iter().collect();
     gaps.sort_by(|a, b| {
-        (b.0 == "missing-knowledge")
-            .cmp(&(a.0 == "missing-knowledge"))
+        gap(b.0)
+            .cmp(&gap(a.0))
             .then(b.1.cmp(a.1))
             .then(a.0.cmp(b.0))
     });
