@@ -90,8 +90,13 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
-    #[error("`{path}` is not valid UTF-8 text (first bad byte at offset {offset})")]
-    NotUtf8 { path: String, offset: usize },
+    #[error("`{path}` is not valid UTF-8 text: line {line}, column {column} (byte offset {offset}); save the file as UTF-8")]
+    NotUtf8 {
+        path: String,
+        offset: usize,
+        line: usize,
+        column: usize,
+    },
     #[error("`{path}` holds no `.handover` files")]
     Empty { path: String },
     #[error("the policy has {} error(s); run `handover check` to see them", .0.diagnostics.iter().filter(|d| d.is_error()).count())]
@@ -155,10 +160,19 @@ pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, Loa
             }
             Ok(SourceFile::new(name, text))
         }
-        Err(e) => Err(LoadError::NotUtf8 {
-            path: name,
-            offset: e.utf8_error().valid_up_to(),
-        }),
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            // the valid part is text: count its lines and characters
+            let before = e.as_bytes().get(..offset).unwrap_or_default();
+            let before = std::str::from_utf8(before).unwrap_or_default();
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            Err(LoadError::NotUtf8 {
+                path: name,
+                offset,
+                line: before.matches('\n').count() + 1,
+                column: before.get(line_start..).map_or(0, |l| l.chars().count()) + 1,
+            })
+        }
     }
 }
 

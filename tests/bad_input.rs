@@ -430,7 +430,12 @@ fn check_non_utf8_bytes() {
     // the file cannot be read as text: an input error, with where
     run("check Latin-1", ["check".as_ref(), p.as_os_str()])
         .expect(2)
-        .stderr_has(&["latin1.handover", "not valid UTF-8", "offset 30"]);
+        .stderr_has(&[
+            "latin1.handover",
+            "not valid UTF-8",
+            "line 2, column 6",
+            "offset 30",
+        ]);
     // a UTF-8 byte-order mark is fine
     let mut bom = "\u{feff}".as_bytes().to_vec();
     bom.extend_from_slice(b"field churn_signal: bool\nqueue \"retention\"\nwhen churn_signal then route \"retention\"\n");
