@@ -781,3 +781,21 @@ proptest! {
         prop_assert_eq!(next_down(x).to_bits(), x.next_down().to_bits());
     }
 }
+
+proptest! {
+    // a quoted name reads back as itself, whatever backslashes, quotes and
+    // line breaks it holds (fmt writes names with `quote`)
+    #[test]
+    fn quoted_names_read_back(chars in prop::collection::vec(prop_oneof![Just('a'), Just('n'), Just('\\'), Just('"'), Just('\n'), Just('é')], 0..12)) {
+        let value: String = chars.into_iter().collect();
+        let quoted = handover::syntax::quote(&value);
+        let body = &quoted[1..quoted.len() - 1];
+        prop_assert_eq!(handover::syntax::unescape(body), value.clone(), "{}", quoted);
+        // and the grammar takes it as one string
+        let text = format!("field f: bool\nqueue {quoted}\n");
+        let (ast, diags) = handover::syntax::parse(0, &text);
+        prop_assert!(diags.is_empty(), "{:?}", diags);
+        let StmtKind::Queue { name, .. } = &ast.stmts[1].kind else { panic!("{text}") };
+        prop_assert_eq!(&name.value, &value);
+    }
+}

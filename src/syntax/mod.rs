@@ -857,7 +857,7 @@ pub fn quote(value: &str) -> String {
             '\\' => {
                 // a backslash stays single unless reading it back would
                 // turn it into an escape
-                if matches!(chars.peek(), Some('"') | Some('\\') | Some('n') | None) {
+                if matches!(chars.peek(), Some('"' | '\\' | 'n' | '\n') | None) {
                     out.push_str("\\\\");
                 } else {
                     out.push('\\');
