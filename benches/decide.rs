@@ -14,11 +14,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod common;
 
-fn decide(c: &mut Criterion) {
-    let mut g = c.benchmark_group("decide");
-    for n in [10usize, 100, 1_000, 10_000] {
-        let policy = Policy::from_text("gen.handover", &common::policy(n, 7))
-            .expect("generated policy compiles");
+/// One benchmark group: policies of `sizes` rules from `generate`, each
+/// deciding 1,024 prepared sets of facts in turn.
+fn group(c: &mut Criterion, name: &str, sizes: &[usize], generate: fn(usize, u64) -> String) {
+    let mut g = c.benchmark_group(name);
+    for &n in sizes {
+        let policy =
+            Policy::from_text("gen.handover", &generate(n, 7)).expect("generated policy compiles");
         let mut r = common::Lcg(42);
         let facts: Vec<_> = (0..1024)
             .map(|_| {
@@ -37,27 +39,11 @@ fn decide(c: &mut Criterion) {
         });
     }
     g.finish();
-    let mut g = c.benchmark_group("decide_broad");
-    for n in [100usize, 1_000] {
-        let policy = Policy::from_text("gen.handover", &common::policy_broad(n, 7))
-            .expect("generated policy compiles");
-        let mut r = common::Lcg(42);
-        let facts: Vec<_> = (0..1024)
-            .map(|_| {
-                policy
-                    .facts(&common::facts_json(&mut r))
-                    .expect("facts fit")
-            })
-            .collect();
-        g.bench_with_input(BenchmarkId::new("rules", n), &n, |b, _| {
-            let mut i = 0;
-            b.iter(|| {
-                i = (i + 1) % facts.len();
-                std::hint::black_box(policy.decide(&facts[i]).action)
-            })
-        });
-    }
-    g.finish();
+}
+
+fn decide(c: &mut Criterion) {
+    group(c, "decide", &[10, 100, 1_000, 10_000], common::policy);
+    group(c, "decide_broad", &[100, 1_000], common::policy_broad);
     let mut g = c.benchmark_group("decide_with_json");
     let policy = Policy::from_text("gen.handover", &common::policy(1_000, 7)).expect("compiles");
     let mut r = common::Lcg(42);
