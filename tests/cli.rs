@@ -195,6 +195,45 @@ fn test_reports_failures_and_junit_is_xml() {
 }
 
 #[test]
+fn contains_and_matches_take_a_let() {
+    // SPEC 2.2: a literal may be a `let` name of the same type
+    let policy = "field message: text\nlet refund_words = \"(?i)refund|money back\"\nlet angry = \"LAWYER\"\n\
+                  queue \"billing\"\nqueue \"legal\"\n\
+                  rule \"refunds\" when message matches refund_words then route \"billing\"\n\
+                  rule \"threats\" when message contains angry then human \"legal\"\n";
+    let dir = std::env::temp_dir().join(format!("handover-cli-let-text-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("p.handover");
+    std::fs::write(&p, policy).unwrap();
+    let p = p.to_str().unwrap();
+    let (code, out, err) = run(&["check", p], None);
+    assert_eq!(code, 0, "{out}{err}");
+    let facts = "{\"message\": \"I want my Money Back\"}\n{\"message\": \"my lawyer will call\"}\n{\"message\": \"hello\"}\n";
+    let (code, out, err) = run(&["decide", p, "--facts", "-"], Some(facts));
+    assert_eq!(code, 0, "{err}");
+    let rules: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["rule"].clone())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            serde_json::json!("refunds"),
+            serde_json::json!("threats"),
+            serde_json::Value::Null
+        ],
+        "{out}"
+    );
+    // fmt keeps the names
+    let (_, formatted, _) = run(&["fmt", "-"], Some(policy));
+    assert!(
+        formatted.contains("message matches refund_words"),
+        "{formatted}"
+    );
+    assert!(formatted.contains("message contains angry"), "{formatted}");
+}
+
+#[test]
 fn check_formats_and_exit_codes() {
     let bad = "field category: enum { refund, other }\nqueue \"a\"\nwhen categry = refund then route \"a\"\n";
     let (code, out, _) = run(&["check", "-", "--format", "json"], Some(bad));

@@ -289,14 +289,13 @@ fn holds(c: &Cond, facts: &Value) -> bool {
                     v.as_array()
                         .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(lit_name(l).as_str())))
                 }),
-                Test::Matches(s) => {
-                    regex::Regex::new(&s.value).is_ok_and(|r| r.is_match(v.as_str().unwrap_or("")))
-                }
-                Test::Contains(s) => v
+                Test::Matches(l) => regex::Regex::new(&lit_name(l))
+                    .is_ok_and(|r| r.is_match(v.as_str().unwrap_or(""))),
+                Test::Contains(l) => v
                     .as_str()
                     .unwrap_or("")
                     .to_lowercase()
-                    .contains(&s.value.to_lowercase()),
+                    .contains(&lit_name(l).to_lowercase()),
             }
         }
     }

@@ -287,6 +287,47 @@ impl Checker<'_> {
         }
     }
 
+    /// The text after `contains` or `matches`: quoted, or a `let` holding it.
+    fn text_arg(&mut self, l: &Literal, op: &str) -> Option<Str> {
+        let r = self.resolve_lit(l, &[]);
+        match &r.lit.kind {
+            LitKind::Str(v) => Some(Str {
+                value: v.clone(),
+                span: l.span,
+            }),
+            LitKind::Name(n) if self.broken.declared.contains(n) => None,
+            LitKind::Name(n) if r.via_let.is_none() => {
+                self.push(
+                    Diagnostic::new(
+                        Code::UnknownValue,
+                        l.span,
+                        format!("`{n}` is not a `let`: `{op}` takes text in quotes, or the name of a `let` that holds it"),
+                    )
+                    .with_help(format!("for the text itself, quote it: `{op} \"{n}\"`"))
+                    .with_change_to(l.span, &crate::syntax::quote(n)),
+                );
+                None
+            }
+            _ => {
+                let via = r.via_let.clone().unwrap_or_default();
+                self.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        l.span,
+                        format!(
+                            "`{via}` holds `{}`, not text, and `{op}` takes text",
+                            r.lit.text
+                        ),
+                    )
+                    .with_help(format!(
+                        "set the `let` to text in quotes, such as `let {via} = \"refund\"`"
+                    )),
+                );
+                None
+            }
+        }
+    }
+
     fn mismatch(&mut self, span: Span, msg: String, help: &str) -> Option<Cell> {
         self.push(Diagnostic::new(Code::TypeMismatch, span, msg).with_help(help));
         None
@@ -399,10 +440,12 @@ impl Checker<'_> {
                     },
                 ),
             },
-            Test::Matches(s) | Test::Contains(s) => {
+            Test::Matches(l) | Test::Contains(l) => {
                 let is_match = matches!(a.test, Test::Matches(_));
                 match ty {
                     FieldType::Text => {
+                        let op = if is_match { "matches" } else { "contains" };
+                        let s = self.text_arg(l, op)?;
                         if is_match {
                             if let Err(e) = regex::Regex::new(&s.value) {
                                 let detail = regex_error_line(&e);

@@ -320,6 +320,14 @@ fn modifier_text(m: &Modifier) -> String {
     }
 }
 
+/// A literal as the formatter writes it: strings quoted canonically.
+fn lit_text(l: &Literal) -> String {
+    match &l.kind {
+        LitKind::Str(v) => quote(v),
+        _ => l.text.clone(),
+    }
+}
+
 fn lit_list(v: &[Literal]) -> String {
     v.iter()
         .map(|l| l.text.as_str())
@@ -351,8 +359,8 @@ fn atom_text(a: &Atom) -> String {
         Test::Has(l) => format!("{f} has {}", l.text),
         Test::HasAny(v) => format!("{f} has any {{ {} }}", lit_list(v)),
         Test::HasAll(v) => format!("{f} has all {{ {} }}", lit_list(v)),
-        Test::Matches(s) => format!("{f} matches {}", quote(&s.value)),
-        Test::Contains(s) => format!("{f} contains {}", quote(&s.value)),
+        Test::Matches(l) => format!("{f} matches {}", lit_text(l)),
+        Test::Contains(l) => format!("{f} contains {}", lit_text(l)),
         Test::IsMissing => format!("{f} is missing"),
         Test::IsPresent => format!("{f} is present"),
     }

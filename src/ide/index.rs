@@ -269,17 +269,15 @@ impl Builder<'_> {
         self.field_ref(&a.field);
         let f = Some(a.field.name.as_str());
         match &a.test {
-            Test::Cmp(_, l) | Test::Has(l) => self.literal(f, l),
+            Test::Cmp(_, l) | Test::Has(l) | Test::Matches(l) | Test::Contains(l) => {
+                self.literal(f, l)
+            }
             Test::In(ls) | Test::NotIn(ls) | Test::HasAny(ls) | Test::HasAll(ls) => {
                 for l in ls {
                     self.literal(f, l);
                 }
             }
-            Test::Truthy
-            | Test::Matches(_)
-            | Test::Contains(_)
-            | Test::IsMissing
-            | Test::IsPresent => {}
+            Test::Truthy | Test::IsMissing | Test::IsPresent => {}
         }
     }
 }

@@ -134,8 +134,10 @@ pub enum Test {
     Has(Literal),
     HasAny(Vec<Literal>),
     HasAll(Vec<Literal>),
-    Matches(Str),
-    Contains(Str),
+    /// The pattern: a quoted string, or a `let` name (LitKind::Name).
+    Matches(Literal),
+    /// The text: a quoted string, or a `let` name.
+    Contains(Literal),
     IsMissing,
     IsPresent,
 }

@@ -769,14 +769,29 @@ impl Builder<'_> {
                 None => Test::IsPresent,
             },
             Rule::matches_test | Rule::contains_test => {
-                let s = parts
+                let s = match parts
                     .iter()
-                    .find(|c| c.as_rule() == Rule::string)
-                    .map(|c| self.string(c.clone()))
-                    .unwrap_or(Str {
-                        value: String::new(),
+                    .find(|c| matches!(c.as_rule(), Rule::string | Rule::ident))
+                {
+                    Some(c) if c.as_rule() == Rule::ident => Literal {
+                        kind: LitKind::Name(c.as_str().to_string()),
+                        text: c.as_str().to_string(),
+                        span: self.span(c),
+                    },
+                    Some(c) => {
+                        let s = self.string(c.clone());
+                        Literal {
+                            text: quote(&s.value),
+                            kind: LitKind::Str(s.value),
+                            span: s.span,
+                        }
+                    }
+                    None => Literal {
+                        kind: LitKind::Str(String::new()),
+                        text: "\"\"".to_string(),
                         span: test_span,
-                    });
+                    },
+                };
                 if rule == Rule::matches_test {
                     Test::Matches(s)
                 } else {
