@@ -304,7 +304,7 @@ impl Checker<'_> {
                         format!("`{n}` is not a `let`: `{op}` takes text in quotes, or the name of a `let` that holds it"),
                     )
                     .with_help(format!("for the text itself, quote it: `{op} \"{n}\"`"))
-                    .with_change_to(l.span, &crate::syntax::quote(n)),
+                    .with_change_to(l.span, crate::syntax::quote(n)),
                 );
                 None
             }
