@@ -36,11 +36,17 @@ pub struct Explanation {
     pub why: String,
 }
 
-fn atoms<'a>(c: &'a CondM, out: &mut Vec<&'a crate::check::model::AtomM>) {
+/// The atoms of a condition, each with whether a `not` applies to it
+/// directly (`not e in { a }`): that one is shown and judged negated. An
+/// atom inside a negated group (`not (a and b)`) is shown as it is.
+fn atoms<'a>(c: &'a CondM, out: &mut Vec<(&'a crate::check::model::AtomM, bool)>) {
     match c {
         CondM::Or(p) | CondM::And(p) => p.iter().for_each(|x| atoms(x, out)),
-        CondM::Not(x) => atoms(x, out),
-        CondM::Atom(a) => out.push(a),
+        CondM::Not(x) => match x.as_ref() {
+            CondM::Atom(a) => out.push((a, true)),
+            other => atoms(other, out),
+        },
+        CondM::Atom(a) => out.push((a, false)),
     }
 }
 
@@ -56,7 +62,7 @@ pub fn explain(
         atoms(&r.cond, &mut list);
         let conditions = list
             .into_iter()
-            .map(|a| {
+            .map(|(a, negated)| {
                 let text = files
                     .get(a.span.file as usize)
                     .map(|f| {
@@ -68,13 +74,22 @@ pub fn explain(
                     .unwrap_or_default();
                 let field = model.fields.get(a.field);
                 let v = facts.get(a.field);
+                let holds = a.cell.accepts(v);
                 let result = match v {
+                    // `not` of a test on a missing fact is true
+                    _ if negated => {
+                        if holds {
+                            "false"
+                        } else {
+                            "true"
+                        }
+                    }
                     None if !a.cell.missing => "missing",
-                    _ if a.cell.accepts(v) => "true",
+                    _ if holds => "true",
                     _ => "false",
                 };
                 ConditionTrace {
-                    condition: text,
+                    condition: if negated { format!("not {text}") } else { text },
                     field: field.map(|f| f.name.clone()).unwrap_or_default(),
                     value: match (v, field) {
                         (Some(v), Some(f)) => value_json(&f.ty, v),

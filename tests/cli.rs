@@ -133,6 +133,47 @@ fn decide_and_explain() {
         first["explain"]["rules"][1]["conditions"][0]["result"],
         "true"
     );
+    // a `not` applied to a test is shown and judged: `not` of a test on a
+    // missing fact is true; a test inside a negated group is shown as it is
+    let dir = std::env::temp_dir().join(format!("handover-cli-not-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("p.handover");
+    std::fs::write(
+        &p,
+        "field e: enum { a, b }\nfield f: enum { a, b }\nqueue \"q\"\n\
+         rule \"x\" when not e in { a } then route \"q\"\n\
+         rule \"y\" when e not in { a } then route \"q\"\n\
+         rule \"z\" when not (e = a and f = b) then route \"q\"\n",
+    )
+    .unwrap();
+    let (_, out, _) = run(
+        &["decide", p.to_str().unwrap(), "--facts", "-", "--explain"],
+        Some("{}\n"),
+    );
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let traces: Vec<(String, String)> = v["explain"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["conditions"].as_array().unwrap().clone())
+        .map(|c| {
+            (
+                c["condition"].as_str().unwrap().to_string(),
+                c["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("not e in { a }", "true"),
+        ("e not in { a }", "missing"),
+        ("e = a", "missing"),
+        ("f = b", "missing"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(traces, want, "{out}");
 }
 
 #[test]
