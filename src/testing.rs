@@ -56,6 +56,12 @@ pub fn mismatches(e: &ExampleM, d: &Decision<'_>) -> Vec<String> {
             out.push(format!("tags: expected \"{t}\" among {:?}", d.tags));
         }
     }
+    // like tags: the items it names must all be attached
+    for a in &e.expect_attach {
+        if !d.attach.contains(&a.as_str()) {
+            out.push(format!("attach: expected `{a}` among {:?}", d.attach));
+        }
+    }
     out
 }
 

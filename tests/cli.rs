@@ -275,6 +275,28 @@ fn contains_and_matches_take_a_let() {
 }
 
 #[test]
+fn examples_check_the_attach_items_they_name() {
+    let dir = std::env::temp_dir().join(format!("handover-cli-attach-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("p.handover");
+    std::fs::write(
+        &p,
+        "field c: number\nqueue \"q\"\nrule \"r\" when c < 0.5 then route \"q\" attach summary\n\
+         example \"names what is attached\" { c = 0.1 } expect route \"q\" attach summary\n\
+         example \"names what is not\" { c = 0.1 } expect route \"q\" attach history\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(&["test", p.to_str().unwrap()], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("pass  names what is attached"), "{out}");
+    assert!(
+        out.contains("attach: expected `history` among [\"summary\"]"),
+        "{out}"
+    );
+    assert!(out.contains("2 examples: 1 passed, 1 failed"), "{out}");
+}
+
+#[test]
 fn check_formats_and_exit_codes() {
     let bad = "field category: enum { refund, other }\nqueue \"a\"\nwhen categry = refund then route \"a\"\n";
     let (code, out, _) = run(&["check", "-", "--format", "json"], Some(bad));

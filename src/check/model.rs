@@ -400,6 +400,8 @@ pub struct ExampleM {
     pub expect_queue: Option<String>,
     pub expect_priority: Option<Priority>,
     pub expect_tags: Vec<String>,
+    /// `attach` items the example names: each must be in the decision's.
+    pub expect_attach: Vec<String>,
 }
 
 #[derive(Clone, Debug)]

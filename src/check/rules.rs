@@ -837,7 +837,7 @@ impl Checker<'_> {
                 }
             }
             let field_used = self.field_used.clone();
-            let (priority, tags, _, _) = self.modifiers(&e.modifiers, false);
+            let (priority, tags, _, attach) = self.modifiers(&e.modifiers, false);
             self.field_used = field_used;
             if good {
                 self.model.examples.push(ExampleM {
@@ -848,6 +848,7 @@ impl Checker<'_> {
                     expect_queue: e.expect.queue.as_ref().map(|q| q.value.clone()),
                     expect_priority: priority,
                     expect_tags: tags,
+                    expect_attach: attach,
                 });
             }
         }
