@@ -140,6 +140,15 @@ fn fmt_1() {
     checks::fmt(&fixture("fmt-1.handover"));
 }
 
+/// A value named like a statement keyword (`example`) at the start of an
+/// automation entry line was read as the start of an `example` statement:
+/// fmt put the entry on its own line, and the result no longer parsed.
+/// Found by the `fmt` target after 721,481 executions.
+#[test]
+fn fmt_2() {
+    checks::fmt(&fixture("fmt-2.handover"));
+}
+
 // Add one test per minimised input here, e.g.
 //
 //     #[test]

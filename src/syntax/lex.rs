@@ -112,6 +112,20 @@ fn first_word(line: &str) -> Option<&str> {
     }
 }
 
+/// A line such as `policy => human "legal"` or `example, billing => draft`
+/// in an automation block, or `rule < ...` in a level, starts with a value
+/// that happens to be named like a statement keyword: a statement keyword
+/// is followed by a name, a quoted string or nothing, never by `,`, `=`,
+/// `<`, `>`, `}` or `)`.
+fn used_as_value(code: &str, word: &str) -> bool {
+    let rest = code
+        .trim_start()
+        .get(word.len()..)
+        .unwrap_or("")
+        .trim_start();
+    rest.starts_with([',', '=', '<', '>', '}', ')'])
+}
+
 fn has_word(code: &str, word: &str) -> bool {
     let mut in_str = false;
     let mut escaped = false;
@@ -156,7 +170,7 @@ pub fn split(text: &str) -> Vec<(usize, usize)> {
         let indent = code.len() - code.trim_start().len();
         let opens = match word {
             Some("when") => !rule_waiting_for_when,
-            Some(w) => STATEMENT_KEYWORDS.contains(&w),
+            Some(w) => STATEMENT_KEYWORDS.contains(&w) && !used_as_value(code, w),
             None => false,
         };
         if opens {
