@@ -214,6 +214,14 @@ mod completion {
         assert_eq!(names("when n >= $0"), ["many"]);
         assert_eq!(names("when cat = $0"), ["pick"]);
         assert_eq!(names("when t = $0"), ["word"]);
+        assert_eq!(names("when t contains $0"), ["word"]);
+        assert_eq!(names("when t matches $0"), ["word"]);
+        // after a let, the connectives
+        let after: Vec<String> = complete(base, "when t contains word $0")
+            .into_iter()
+            .map(|c| c.label)
+            .collect();
+        assert!(after.iter().any(|l| l == "then"), "{after:?}");
     }
 }
 

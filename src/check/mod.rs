@@ -220,6 +220,7 @@ impl<'a> Checker<'a> {
                 self.let_decl(name, value);
             }
         }
+        self.resolve_let_chains();
         for stmt in stmts {
             if let StmtKind::Ticket(items) = &stmt.kind {
                 for item in items {
@@ -392,6 +393,79 @@ impl<'a> Checker<'a> {
             name: name.name.clone(),
             span: name.span,
         });
+    }
+
+    /// `let b = a` with `let a = 1`: a let name is a literal too (SPEC
+    /// 2.2), so `b` takes `a`'s value, in whatever order they are declared.
+    /// A cycle (`let a = b`, `let b = a`) has no value: reported once, at
+    /// the first of its lets, and its lets are then not reported again.
+    fn resolve_let_chains(&mut self) {
+        // in declaration order, so that a cycle is reported at its first let
+        let names: Vec<String> = self.model.lets.iter().map(|l| l.name.clone()).collect();
+        let mut reported: HashSet<String> = HashSet::new();
+        for name in names {
+            let mut seen = vec![name.clone()];
+            let mut value = match self.lets.get(&name) {
+                Some(l) => l.value.clone(),
+                None => continue,
+            };
+            while let LitKind::Name(n) = &value.kind {
+                let Some(next) = self.lets.get(n) else { break };
+                // a let another let is set to is used
+                self.let_used.insert(n.clone());
+                if seen.contains(n) {
+                    seen.push(n.clone());
+                    break;
+                }
+                seen.push(n.clone());
+                value = next.value.clone();
+            }
+            let (last, before) = match seen.split_last() {
+                Some((l, b)) => (l.clone(), b),
+                None => continue,
+            };
+            if before.contains(&last) {
+                if seen.iter().any(|s| reported.contains(s)) {
+                    continue;
+                }
+                let start = last;
+                let from = seen.iter().position(|s| *s == start).unwrap_or(0);
+                let ring: Vec<String> = seen
+                    .get(from..)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect();
+                let span = self.lets.get(&start).map(|l| l.span);
+                if let Some(span) = span {
+                    self.push(
+                        Diagnostic::new(
+                            Code::UnknownValue,
+                            span,
+                            format!(
+                                "these lets are set to each other, so none has a value: {}",
+                                ring.join(" → ")
+                            ),
+                        )
+                        .with_help(format!(
+                            "set one of them to a value, such as `let {start} = 0.5`"
+                        )),
+                    );
+                }
+                for s in seen {
+                    self.broken.declared.insert(s.clone());
+                    reported.insert(s);
+                }
+                continue;
+            }
+            if let Some(l) = self.lets.get_mut(&name) {
+                // keep where the let is declared; take the value at the end of the chain
+                l.value = Literal {
+                    span: l.value.span,
+                    ..value
+                };
+            }
+        }
     }
 
     /// A `ticket requires` or `attach` item: a context item or a field.

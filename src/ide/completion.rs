@@ -743,7 +743,7 @@ impl<'a> Ctx<'a> {
                 (Cond::Field(f), "in") | (Cond::NotIn(f), "in") => Cond::In(f),
                 (Cond::Field(f), "not") => Cond::NotIn(f),
                 (Cond::Field(f), "has") => Cond::Has(f),
-                (Cond::Field(_), "matches" | "contains") => Cond::TextOp,
+                (Cond::Field(f), "matches" | "contains") => Cond::TextOp(f),
                 (Cond::Field(_), "is") => Cond::Is,
                 (Cond::Field(_) | Cond::Done, ")") => Cond::Done,
                 (Cond::Op(_), _) if t.is_literal() => Cond::Done,
@@ -757,7 +757,7 @@ impl<'a> Ctx<'a> {
                 (Cond::ListItem(f, l), ",") => Cond::List(f, l),
                 (Cond::ListItem(..) | Cond::List(..), "}") => Cond::Done,
                 (Cond::Is, "missing" | "present") => Cond::Done,
-                (Cond::TextOp, _) if t.is_str() => Cond::Done,
+                (Cond::TextOp(_), _) if t.is_str() || t.is_ident() => Cond::Done,
                 _ => Cond::Unknown,
             };
         }
@@ -808,7 +808,8 @@ impl<'a> Ctx<'a> {
                 self.keyword("present", "the fact is there");
             }
             Cond::Done => self.connectives(),
-            Cond::ListItem(..) | Cond::TextOp | Cond::Unknown => {}
+            Cond::TextOp(f) => self.lets_for(&f),
+            Cond::ListItem(..) | Cond::Unknown => {}
         }
     }
 
@@ -948,8 +949,8 @@ enum Cond {
     ListItem(String, Vec<String>),
     /// After `F is`.
     Is,
-    /// After `matches` / `contains`: a string.
-    TextOp,
+    /// After `F matches` / `F contains`: a string, or a `let` holding one.
+    TextOp(String),
     /// After a whole atom: `and`, `or`, `then`.
     Done,
     Unknown,
