@@ -52,9 +52,9 @@ fn check(c: &mut Criterion) {
     g.finish();
 }
 
-/// `handover diff` of the retail-bank example: against itself (the whole
-/// space is split to prove nothing changed) and against an edit of one
-/// threshold.
+/// `handover diff` of the retail-bank example: against itself (equal
+/// decision tables: no split of the space) and against an edit of one
+/// threshold (the space split until both policies are constant).
 fn diff(c: &mut Criterion) {
     let mut g = c.benchmark_group("diff");
     g.sample_size(10);

@@ -236,8 +236,46 @@ fn outcome(p: &Policy, facts: &Json) -> Outcome {
     }
 }
 
+/// The part of a compiled policy that decides action, queue and priority:
+/// its decision table without names, tags, notes, attach items and what
+/// the policy reads. Two policies with the same shape decide the same.
+fn decision_shape(p: &Policy) -> Json {
+    let mut j = crate::table::render::to_json(p.model(), p.table());
+    if let Some(o) = j.as_object_mut() {
+        o.remove("policy");
+        o.remove("ticket");
+        for list in ["rules", "fields"] {
+            for item in o
+                .get_mut(list)
+                .and_then(Json::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(item) = item.as_object_mut() {
+                    for key in ["name", "tags", "notes", "attach", "read"] {
+                        if list == "rules" || key == "read" {
+                            item.remove(key);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    j
+}
+
 pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
     let space = Space::build(&[(old.model(), old.table()), (new.model(), new.table())]);
+    // the same table decides the same everywhere: no need to split the
+    // space (which, for thousands of rows, takes seconds), e.g. a change
+    // of comments, layout, names or tags only
+    if decision_shape(old) == decision_shape(new) {
+        return DiffResult {
+            space,
+            changes: Vec::new(),
+            incomplete: false,
+        };
+    }
     let sides = [side(&space, old), side(&space, new)];
     let mut stack = vec![space.full()];
     let mut leaves = 0usize;
