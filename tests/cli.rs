@@ -430,6 +430,17 @@ fn diff_finds_the_change_and_nothing_else() {
         out.starts_with("edited:\n  let `many`: 3 → 2\n\n"),
         "layout and comments are not edits:\n{out}"
     );
+    // a policy against itself: nothing edited, also where a statement is
+    // declared twice (two `ticket requires` lines)
+    let (code, out, _) = run(
+        &["diff", "examples/retail-bank", "examples/retail-bank"],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out,
+        "the two policies decide the same for every possible set of facts\n"
+    );
 }
 
 #[test]

@@ -259,7 +259,18 @@ fn declarations(c: &crate::Checked) -> Vec<(String, (String, Option<String>))> {
                 StmtKind::Example(e) => (format!("example \"{}\"", e.name.value), None),
                 StmtKind::Error => continue,
             };
-            out.push((key, (text, value)));
+            // a key declared twice (two `ticket requires` lines, say) is
+            // compared as the two together
+            match out
+                .iter_mut()
+                .find(|(k, _): &&mut (String, (String, Option<String>))| *k == key)
+            {
+                Some((_, (t, _))) => {
+                    t.push_str(" ; ");
+                    t.push_str(&text);
+                }
+                None => out.push((key, (text, value))),
+            }
         }
     }
     out
