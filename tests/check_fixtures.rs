@@ -97,23 +97,25 @@ fn human(checked: &Checked) -> String {
         .join("\n")
 }
 
+/// The keys of a JSON diagnostic record, in the SPEC's order (section 3).
+const SPEC_KEYS: [&str; 9] = [
+    "file",
+    "severity",
+    "code",
+    "message",
+    "line",
+    "column",
+    "end_line",
+    "end_column",
+    "help",
+];
+
 /// The JSON report; every record has exactly the keys of SPEC section 3.
 fn report(checked: &Checked) -> Value {
     let r = json_report(&checked.files, &checked.diagnostics);
-    let spec = [
-        "file",
-        "severity",
-        "code",
-        "message",
-        "line",
-        "column",
-        "end_line",
-        "end_column",
-        "help",
-    ];
     for d in r["diagnostics"].as_array().unwrap() {
         let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, spec, "a JSON diagnostic's keys");
+        assert_eq!(keys, SPEC_KEYS, "a JSON diagnostic's keys");
     }
     r
 }
@@ -895,17 +897,7 @@ fn every_position_is_inside_its_file_and_ordered() {
                     failures.push(format!("{folder}/{name}: column {col} is past the end of line {ln} ({chars} characters): {r}"));
                 }
             }
-            for k in [
-                "file",
-                "severity",
-                "code",
-                "message",
-                "line",
-                "column",
-                "end_line",
-                "end_column",
-                "help",
-            ] {
+            for k in SPEC_KEYS {
                 if r.get(k).is_none() {
                     failures.push(format!("{folder}/{name}: no `{k}` in {r}"));
                 }

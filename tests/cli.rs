@@ -42,6 +42,15 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     )
 }
 
+/// A policy written to a scratch folder of its own; its path.
+fn write_policy(tag: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("handover-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("p.handover");
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
 fn example_dirs() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
         .unwrap()
@@ -135,21 +144,14 @@ fn decide_and_explain() {
     );
     // a `not` applied to a test is shown and judged: `not` of a test on a
     // missing fact is true; a test inside a negated group is shown as it is
-    let dir = std::env::temp_dir().join(format!("handover-cli-not-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("p.handover");
-    std::fs::write(
-        &p,
+    let p = write_policy(
+        "not",
         "field e: enum { a, b }\nfield f: enum { a, b }\nqueue \"q\"\n\
          rule \"x\" when not e in { a } then route \"q\"\n\
          rule \"y\" when e not in { a } then route \"q\"\n\
          rule \"z\" when not (e = a and f = b) then route \"q\"\n",
-    )
-    .unwrap();
-    let (_, out, _) = run(
-        &["decide", p.to_str().unwrap(), "--facts", "-", "--explain"],
-        Some("{}\n"),
     );
+    let (_, out, _) = run(&["decide", &p, "--facts", "-", "--explain"], Some("{}\n"));
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     let traces: Vec<(String, String)> = v["explain"]["rules"]
         .as_array()
@@ -242,11 +244,7 @@ fn contains_and_matches_take_a_let() {
                   queue \"billing\"\nqueue \"legal\"\n\
                   rule \"refunds\" when message matches refund_words then route \"billing\"\n\
                   rule \"threats\" when message contains angry then human \"legal\"\n";
-    let dir = std::env::temp_dir().join(format!("handover-cli-let-text-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("p.handover");
-    std::fs::write(&p, policy).unwrap();
-    let p = p.to_str().unwrap();
+    let p = &write_policy("let-text", policy);
     let (code, out, err) = run(&["check", p], None);
     assert_eq!(code, 0, "{out}{err}");
     let facts = "{\"message\": \"I want my Money Back\"}\n{\"message\": \"my lawyer will call\"}\n{\"message\": \"hello\"}\n";
@@ -276,17 +274,13 @@ fn contains_and_matches_take_a_let() {
 
 #[test]
 fn examples_check_the_attach_items_they_name() {
-    let dir = std::env::temp_dir().join(format!("handover-cli-attach-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("p.handover");
-    std::fs::write(
-        &p,
+    let p = write_policy(
+        "attach",
         "field c: number\nqueue \"q\"\nrule \"r\" when c < 0.5 then route \"q\" attach summary\n\
          example \"names what is attached\" { c = 0.1 } expect route \"q\" attach summary\n\
          example \"names what is not\" { c = 0.1 } expect route \"q\" attach history\n",
-    )
-    .unwrap();
-    let (code, out, _) = run(&["test", p.to_str().unwrap()], None);
+    );
+    let (code, out, _) = run(&["test", &p], None);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("pass  names what is attached"), "{out}");
     assert!(

@@ -24,6 +24,28 @@ fn handover(args: &[&str]) -> (i32, String, String) {
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/simulate");
 
+/// `simulate --format json` of a policy on conversations, both written to a
+/// scratch folder of their own; the run must succeed.
+fn simulate_json(name: &str, policy: &str, conversations: &[Value]) -> Value {
+    let dir = tempdir().join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("p.handover");
+    std::fs::write(&p, policy).unwrap();
+    let convs = dir.join("c.jsonl");
+    let text: String = conversations.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&convs, text).unwrap();
+    let (code, out, err) = handover(&[
+        "simulate",
+        p.to_str().unwrap(),
+        "--conversations",
+        convs.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
 #[test]
 fn kpis_match_the_hand_computation() {
     let (code, out, err) = handover(&[
@@ -110,106 +132,61 @@ fn empty_denominators_are_null() {
 
 #[test]
 fn the_filled_message_and_turns_complete_a_ticket() {
-    let dir = tempdir().join("filled");
-    std::fs::create_dir_all(&dir).unwrap();
-    let policy = dir.join("p.handover");
-    std::fs::write(
-        &policy,
-        "field message: text\nfield turns: int\nfield order: text\nqueue \"q\"\n\
+    let policy = "field message: text\nfield turns: int\nfield order: text\nqueue \"q\"\n\
          rule \"a\" when turns >= 2 then route \"q\" attach message, turns\n\
-         rule \"b\" when turns = 1 then draft attach turns, order\n",
-    )
-    .unwrap();
-    let convs = dir.join("c.jsonl");
+         rule \"b\" when turns = 1 then draft attach turns, order\n";
     let customer = |text: &str| json!({"role": "customer", "text": text});
-    let lines = [
-        // routed on the second customer turn: message and turns filled
-        json!({"id": "1", "turns": [customer("hello"), customer("still broken")]}),
-        // a draft after one turn: `order` is nowhere, so incomplete
-        json!({"id": "2", "turns": [customer("hello")]}),
-        // the same with `order` in the context: complete
-        json!({"id": "3", "turns": [customer("hello")], "context": {"order": "A-1"}}),
-    ];
-    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    std::fs::write(&convs, text).unwrap();
-    let (code, out, err) = handover(&[
-        "simulate",
-        policy.to_str().unwrap(),
-        "--conversations",
-        convs.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let r: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(r["tickets"], json!({"total": 3, "complete": 2}), "{out}");
+    let r = simulate_json(
+        "filled",
+        policy,
+        &[
+            // routed on the second customer turn: message and turns filled
+            json!({"id": "1", "turns": [customer("hello"), customer("still broken")]}),
+            // a draft after one turn: `order` is nowhere, so incomplete
+            json!({"id": "2", "turns": [customer("hello")]}),
+            // the same with `order` in the context: complete
+            json!({"id": "3", "turns": [customer("hello")], "context": {"order": "A-1"}}),
+        ],
+    );
+    assert_eq!(r["tickets"], json!({"total": 3, "complete": 2}), "{r}");
 }
 
 #[test]
 fn a_later_null_clears_a_fact() {
-    let dir = tempdir().join("null");
-    std::fs::create_dir_all(&dir).unwrap();
-    let policy = dir.join("p.handover");
-    std::fs::write(
-        &policy,
-        "field confidence: number 0..1\nqueue \"kb\"\n\
-         rule \"unsure\" when confidence is missing then route \"kb\" attach confidence\n",
-    )
-    .unwrap();
-    let convs = dir.join("c.jsonl");
+    let policy = "field confidence: number 0..1\nqueue \"kb\"\n\
+         rule \"unsure\" when confidence is missing then route \"kb\" attach confidence\n";
     let turn = |facts: Value| json!({"role": "customer", "text": "hi", "facts": facts});
-    let lines = [
-        // the turn's null wins over the conversation's 0.9: missing, routed
-        json!({"id": "cleared", "facts": {"confidence": 0.9}, "turns": [turn(json!({"confidence": null}))]}),
-        // a turn without the key changes nothing: answered
-        json!({"id": "kept", "facts": {"confidence": 0.9}, "turns": [turn(json!({}))]}),
-    ];
-    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    std::fs::write(&convs, text).unwrap();
-    let (code, out, err) = handover(&[
-        "simulate",
-        policy.to_str().unwrap(),
-        "--conversations",
-        convs.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let r: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(r["kpis"]["automation"], json!(0.5), "{out}");
+    let r = simulate_json(
+        "null",
+        policy,
+        &[
+            // the turn's null wins over the conversation's 0.9: missing, routed
+            json!({"id": "cleared", "facts": {"confidence": 0.9}, "turns": [turn(json!({"confidence": null}))]}),
+            // a turn without the key changes nothing: answered
+            json!({"id": "kept", "facts": {"confidence": 0.9}, "turns": [turn(json!({}))]}),
+        ],
+    );
+    assert_eq!(r["kpis"]["automation"], json!(0.5), "{r}");
     // the routed ticket attaches the cleared fact: incomplete
-    assert_eq!(r["tickets"], json!({"total": 1, "complete": 0}), "{out}");
+    assert_eq!(r["tickets"], json!({"total": 1, "complete": 0}), "{r}");
 }
 
 #[test]
 fn knowledge_gap_tags_come_first() {
-    let dir = tempdir().join("gaps");
-    std::fs::create_dir_all(&dir).unwrap();
-    let policy = dir.join("p.handover");
-    std::fs::write(
-        &policy,
-        "field topic: enum { refund, other }\nqueue \"kb\"\n\
+    let policy = "field topic: enum { refund, other }\nqueue \"kb\"\n\
          rule \"refund gap\" when topic = refund then route \"kb\" tag \"missing-knowledge:refunds\"\n\
-         rule \"all\" when topic is present then draft tag \"seen\"\n",
-    )
-    .unwrap();
-    let convs = dir.join("c.jsonl");
-    let text = "{\"id\": 1, \"facts\": {\"topic\": \"refund\"}}\n\
-                {\"id\": 2, \"facts\": {\"topic\": \"other\"}}\n\
-                {\"id\": 3, \"facts\": {\"topic\": \"other\"}}\n";
-    std::fs::write(&convs, text).unwrap();
-    let (code, out, err) = handover(&[
-        "simulate",
-        policy.to_str().unwrap(),
-        "--conversations",
-        convs.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let r: Value = serde_json::from_str(&out).unwrap();
+         rule \"all\" when topic is present then draft tag \"seen\"\n";
+    let r = simulate_json(
+        "gaps",
+        policy,
+        &[
+            json!({"id": 1, "facts": {"topic": "refund"}}),
+            json!({"id": 2, "facts": {"topic": "other"}}),
+            json!({"id": 3, "facts": {"topic": "other"}}),
+        ],
+    );
     let tags: Vec<&String> = r["kpis"]["gaps"].as_object().unwrap().keys().collect();
-    assert_eq!(tags, ["missing-knowledge:refunds", "seen"], "{out}");
+    assert_eq!(tags, ["missing-knowledge:refunds", "seen"], "{r}");
 }
 
 #[test]
