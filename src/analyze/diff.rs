@@ -244,19 +244,15 @@ fn decision_shape(p: &Policy) -> Json {
     if let Some(o) = j.as_object_mut() {
         o.remove("policy");
         o.remove("ticket");
-        for list in ["rules", "fields"] {
-            for item in o
-                .get_mut(list)
-                .and_then(Json::as_array_mut)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(item) = item.as_object_mut() {
-                    for key in ["name", "tags", "notes", "attach", "read"] {
-                        if list == "rules" || key == "read" {
-                            item.remove(key);
-                        }
-                    }
+        let unused: [(&str, &[&str]); 2] = [
+            ("rules", &["name", "tags", "notes", "attach"]),
+            ("fields", &["read"]),
+        ];
+        for (list, keys) in unused {
+            let items = o.get_mut(list).and_then(Json::as_array_mut);
+            for item in items.into_iter().flatten().filter_map(Json::as_object_mut) {
+                for key in keys {
+                    item.remove(*key);
                 }
             }
         }

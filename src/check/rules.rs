@@ -687,21 +687,18 @@ impl Checker<'_> {
             LitKind::Number(v) | LitKind::Percent(v) | LitKind::Duration(v) => *v,
             LitKind::Name(n) if self.broken.declared.contains(n) => return None,
             LitKind::Name(n) if r.via_let.is_some() => {
-                // `let b = a` then `n > b`: the fix is in the `let`
+                // `let b = zzz` then `n > b`: the fix is in the `let` (a
+                // `let` set to another `let` already holds that one's value)
                 let via = r.via_let.clone().unwrap_or_default();
                 let decl = self.lets.get(&via).map(|l| l.span);
-                let other = self.lets.get(n).map(|l| l.value.text.clone());
-                let (msg, help) = match other {
-                    Some(v) => (
-                        format!("`{via}` is set to `{n}`, another `let`; a `let` holds a value, not the name of another"),
-                        format!("write the value itself: `let {via} = {v}`"),
-                    ),
-                    None => (
-                        format!("`{via}` is set to `{n}`, which is not a number"),
-                        format!("`{fname}` takes a number: write one, such as `let {via} = 0.5`"),
-                    ),
-                };
-                let mut d = Diagnostic::new(Code::UnknownValue, r.span, msg).with_help(help);
+                let mut d = Diagnostic::new(
+                    Code::UnknownValue,
+                    r.span,
+                    format!("`{via}` is set to `{n}`, which is not a number"),
+                )
+                .with_help(format!(
+                    "`{fname}` takes a number: write one, such as `let {via} = 0.5`"
+                ));
                 if let Some(decl) = decl {
                     d = d.with_related(decl, "set here");
                 }

@@ -315,13 +315,19 @@ impl Builder<'_> {
 
     fn literal(&mut self, p: Pair<'_, Rule>) -> Literal {
         let span = self.span(&p);
-        let Some(inner) = children(p).next() else {
-            return Literal {
+        match children(p).next() {
+            Some(inner) => self.literal_token(inner),
+            None => Literal {
                 kind: LitKind::Number(0.0),
                 text: String::new(),
                 span,
-            };
-        };
+            },
+        }
+    }
+
+    /// A literal from its token: a string, a number, `true`/`false` or a name.
+    fn literal_token(&mut self, inner: Pair<'_, Rule>) -> Literal {
+        let span = self.span(&inner);
         match inner.as_rule() {
             Rule::string => {
                 let s = self.string(inner);
@@ -773,19 +779,7 @@ impl Builder<'_> {
                     .iter()
                     .find(|c| matches!(c.as_rule(), Rule::string | Rule::ident))
                 {
-                    Some(c) if c.as_rule() == Rule::ident => Literal {
-                        kind: LitKind::Name(c.as_str().to_string()),
-                        text: c.as_str().to_string(),
-                        span: self.span(c),
-                    },
-                    Some(c) => {
-                        let s = self.string(c.clone());
-                        Literal {
-                            text: quote(&s.value),
-                            kind: LitKind::Str(s.value),
-                            span: s.span,
-                        }
-                    }
+                    Some(c) => self.literal_token(c.clone()),
                     None => Literal {
                         kind: LitKind::Str(String::new()),
                         text: "\"\"".to_string(),
