@@ -622,6 +622,54 @@ when category = refund and valeu >= vip then route \"billing-priority\" priority
 rule \"gap\" when confidence < 60% then route \"kb-gaps\"
 ";
 
+    /// One bad message is answered and the session goes on (the protocol
+    /// library alone stops reading at the first one it cannot decode).
+    #[test]
+    fn malformed_messages_are_answered_and_the_session_goes_on() {
+        let mut c = Client::start();
+        c.initialize(json!({}), json!({}), None);
+        let frame = |body: &[u8]| {
+            let mut f = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+            f.extend_from_slice(body);
+            f
+        };
+        let cases: [(&[u8], i64, Value); 6] = [
+            (b"{bad}", -32700, Value::Null),
+            (b"[]", -32600, Value::Null),
+            (b"\xff\xfe", -32700, Value::Null),
+            (
+                br#"{"jsonrpc":"1.0","id":41,"method":"shutdown"}"#,
+                -32600,
+                json!(41),
+            ),
+            (
+                br#"{"jsonrpc":"2.0","id":42,"method":null}"#,
+                -32600,
+                json!(42),
+            ),
+            // LSP 3.17: a `$/` request the server does not know gets an answer
+            (
+                br#"{"jsonrpc":"2.0","id":43,"method":"$/unknown"}"#,
+                -32601,
+                json!(43),
+            ),
+        ];
+        for (body, code, id) in cases {
+            c.send_raw(&frame(body));
+            let answer = c.recv();
+            assert_eq!(answer["error"]["code"], code, "{answer}");
+            assert_eq!(answer["id"], id, "{answer}");
+        }
+        // a lower-case header name is read too
+        let hover =
+            br#"{"jsonrpc":"2.0","id":44,"method":"workspace/symbol","params":{"query":""}}"#;
+        let mut f = format!("content-length: {}\r\n\r\n", hover.len()).into_bytes();
+        f.extend_from_slice(hover);
+        c.send_raw(&f);
+        assert!(c.response(44).get("error").is_none());
+        c.finish();
+    }
+
     #[test]
     fn a_whole_editing_session() {
         let dir = temp_dir("session");

@@ -2,6 +2,7 @@
 //! the synchronous editor features of [`crate::ide`].
 
 pub mod convert;
+mod framing;
 pub mod workspace;
 
 use crate::ide::{self, Analysis};
@@ -41,9 +42,21 @@ pub fn run() -> i32 {
             client,
             state: shared,
         });
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        let (to_server, server_in) = tokio::io::duplex(1 << 16);
+        let (server_out, from_server) = tokio::io::duplex(1 << 16);
+        let (answers, answered) = tokio::sync::mpsc::unbounded_channel();
+        let reader = tokio::spawn(framing::read_client(tokio::io::stdin(), to_server, answers));
+        let writer = tokio::spawn(framing::write_client(
+            from_server,
+            answered,
+            tokio::io::stdout(),
+        ));
+        Server::new(server_in, server_out, socket)
             .serve(service)
             .await;
+        // everything the server wrote reaches the editor before we exit
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writer).await;
+        reader.abort();
     });
     // the stdin reader may still be blocked in a read: do not wait for it
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
