@@ -437,6 +437,56 @@ fn diff_finds_the_change_and_nothing_else() {
     );
 }
 
+/// `diff` never claims two policies decide the same where they may not.
+#[test]
+fn diff_does_not_claim_equal_where_it_cannot_know() {
+    // `int` to `number`: 5.5 was refused and is now decided
+    let int = write_policy(
+        "diff-int",
+        "field n: int 0..10\nqueue \"q\"\nrule \"r\" when n > 5 then route \"q\"\n",
+    );
+    let num = write_policy(
+        "diff-num",
+        "field n: number 0..10\nqueue \"q\"\nrule \"r\" when n > 5 then route \"q\"\n",
+    );
+    let (code, out, _) = run(&["diff", &int, &num, "--format", "json"], None);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let examples: Vec<String> = v["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} → {}",
+                r["example"],
+                r["old"].as_str().unwrap(),
+                r["new"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        examples.iter().any(|e| e.contains("5.5")
+            && e.contains("not accepted")
+            && e.ends_with("route \"q\" priority normal")),
+        "{examples:?}"
+    );
+
+    // a combination of text tests no sample string satisfies: no
+    // difference found, and the output says the search was not exhaustive
+    let text = "field m: text\nqueue \"q\"\n";
+    let with = write_policy(
+        "diff-text",
+        &format!("{text}rule \"a\" when m matches \"^[a-z]{{3}}[0-9]$\" and m contains \"q\" and not m matches \"^.q\" and not m matches \"^q\" then route \"q\"\n"),
+    );
+    let without = write_policy("diff-text-none", text);
+    let (_, out, _) = run(&["diff", &with, &without], None);
+    assert!(
+        !out.contains("decide the same") && out.contains("not exhaustive") && out.contains("`m`"),
+        "{out}"
+    );
+}
+
 #[test]
 fn help_teaches_with_examples() {
     for cmd in [

@@ -440,10 +440,25 @@ pub fn describe_region(space: &Space, r: &Region) -> String {
                     },
                 )
                 .collect();
-            if s.len() == 1 {
+            let s = if s.len() == 1 {
                 s.join("")
             } else {
                 format!("({})", s.join(" or "))
+            };
+            let fractional = |a: &usize| {
+                col.atoms
+                    .get(*a)
+                    .and_then(Json::as_f64)
+                    .is_some_and(|v| v.fract() != 0.0)
+            };
+            if !col.mixed_int {
+                s
+            } else if present.iter().all(fractional) {
+                format!("{s} and {name} is not a whole number")
+            } else if !present.iter().any(fractional) {
+                format!("{s} and {name} is a whole number")
+            } else {
+                s
             }
         } else if !col.text_preds.is_empty() {
             let mut clauses = Vec::new();

@@ -82,6 +82,9 @@ pub struct Column {
     pub ranges: Vec<Option<(f64, bool, f64, bool)>>,
     /// The space could not represent this column exactly.
     pub approximate: bool,
+    /// A whole-number field in one policy and a number in the other: its
+    /// intervals have a whole and a fractional sample each.
+    pub mixed_int: bool,
     pub ty: FieldType,
 }
 
@@ -131,6 +134,7 @@ impl Space {
                 text_truth: vec![Vec::new()],
                 ranges: vec![None],
                 approximate: false,
+                mixed_int: false,
                 ty: ty.clone(),
             };
             match &ty {
@@ -156,11 +160,17 @@ impl Space {
                     col.atoms.push(json!(false));
                 }
                 FieldType::Number { .. } | FieldType::Int { .. } => {
-                    let int = policies.iter().any(|(m, _)| {
+                    let declared_int = |m: &Model| {
                         m.field(&name)
                             .and_then(|i| m.fields.get(i))
-                            .is_some_and(|f| is_int(&f.ty))
-                    });
+                            .map(|f| is_int(&f.ty))
+                    };
+                    let int = policies.iter().all(|(m, _)| declared_int(m) != Some(false));
+                    // `int` in one policy and `number` in the other: each
+                    // interval needs a whole and a fractional sample, since
+                    // only one of the policies accepts the fractional one
+                    let mixed = !int && policies.iter().any(|(m, _)| declared_int(m) == Some(true));
+                    col.mixed_int = mixed;
                     let mut bounds: Vec<f64> = Vec::new();
                     let mut lo_all = f64::INFINITY;
                     let mut hi_all = f64::NEG_INFINITY;
@@ -219,6 +229,32 @@ impl Space {
                         };
                         if let Some((rep, r)) = open {
                             push(&mut col, rep, r);
+                            if mixed {
+                                let whole = match (lo, hi) {
+                                    (None, None) => Some(0.0),
+                                    (None, Some(h)) => Some(crate::check::interval::below(h, true)),
+                                    (Some(l), None) => Some(crate::check::interval::above(l, true)),
+                                    (Some(l), Some(h)) => {
+                                        crate::check::interval::between(l, h, true)
+                                    }
+                                };
+                                let fractional = rep.fract() != 0.0;
+                                match whole {
+                                    Some(w) if fractional => push(&mut col, w, r),
+                                    _ if !fractional => {
+                                        if let Some(f) =
+                                            [rep + 0.5, rep - 0.5].into_iter().find(|f| {
+                                                f.fract() != 0.0
+                                                    && lo.is_none_or(|l| *f > l)
+                                                    && hi.is_none_or(|h| *f < h)
+                                            })
+                                        {
+                                            push(&mut col, f, r);
+                                        }
+                                    }
+                                    _ => {}
+                                }
+                            }
                         }
                         if let Some(h) = hi {
                             push(&mut col, h, (h, true, h, true));

@@ -151,11 +151,13 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 }
                 println!();
             }
-            if result.changes.is_empty() {
+            if result.changes.is_empty() && result.incomplete {
+                println!("no difference found, but the comparison was not exhaustive (see the note below): the policies may still decide differently");
+            } else if result.changes.is_empty() {
                 println!("the two policies decide the same for every possible set of facts");
             } else {
                 println!(
-                    "{} region(s) where the decision changes: {} stricter, {} looser, {} other (same action, another queue or priority)\n",
+                    "{} region(s) where the decision changes: {} stricter, {} looser, {} other (the same action with another queue or priority, or facts only one policy accepts)\n",
                     result.changes.len(),
                     stricter,
                     looser,
@@ -177,7 +179,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 }
             }
             if result.incomplete {
-                println!("\nnote: the policies are too large to compare exhaustively; the regions above are real but there may be more");
+                println!("\nnote: {}", not_exhaustive(&result.space));
             }
             if let Some(r) = &replay {
                 println!(
@@ -293,4 +295,22 @@ fn describe(d: &crate::Decision<'_>) -> String {
         s.push_str(&format!(" priority {}", p.as_str()));
     }
     s
+}
+
+/// Why a comparison was not exhaustive, naming the fields whose values
+/// could not all be tried.
+fn not_exhaustive(space: &crate::analyze::space::Space) -> String {
+    let cols: Vec<String> = space
+        .cols
+        .iter()
+        .filter(|c| c.approximate)
+        .map(|c| format!("`{}`", c.name))
+        .collect();
+    if cols.is_empty() {
+        return "the policies are too large to compare exhaustively; any regions listed are real but there may be more".to_string();
+    }
+    format!(
+        "not every combination of the tests on {} could be tried (text tests are compared through sample strings, sets through at most 10 named values); any regions listed are real but there may be more: replay real conversations with `--conversations FILE` to check",
+        cols.join(", ")
+    )
 }
