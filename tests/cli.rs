@@ -488,6 +488,20 @@ fn diff_does_not_claim_equal_where_it_cannot_know() {
 }
 
 #[test]
+fn standard_input_is_read_once() {
+    let policy = "field category: enum { refund, other }\nqueue \"q\"\nrule \"r\" when category = refund then route \"q\"\n";
+    for args in [
+        &["decide", "-", "--facts", "-"][..],
+        &["diff", "-", "-"],
+        &["simulate", "-", "--conversations", "-"],
+    ] {
+        let (code, out, err) = run(args, Some(policy));
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert!(err.contains("can be read only once"), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn help_teaches_with_examples() {
     for cmd in [
         "check", "fmt", "compile", "decide", "test", "simulate", "diff", "init",

@@ -67,6 +67,7 @@ pub fn parse_line(
 
 pub fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>, CliError> {
     if path.as_os_str() == "-" {
+        super::claim_stdin()?;
         return Ok(Box::new(std::io::BufReader::with_capacity(
             1 << 16,
             std::io::stdin(),

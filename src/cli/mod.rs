@@ -164,9 +164,23 @@ impl Drop for SlowWork {
     }
 }
 
+/// Claim standard input for one `-` argument. A second `-` (`decide - --facts -`,
+/// `diff - -`) would read an empty stream and quietly decide on nothing.
+pub fn claim_stdin() -> Result<(), CliError> {
+    static TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if TAKEN.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return Err(CliError::Usage(
+            "standard input (`-`) can be read only once: give all but one of the inputs as files"
+                .to_string(),
+        ));
+    }
+    Ok(())
+}
+
 /// Read the sources of one POLICY argument (`-` is standard input).
 pub fn read_policy(path: &Path) -> Result<Vec<crate::span::SourceFile>, CliError> {
     if path == Path::new("-") {
+        claim_stdin()?;
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
             .map_err(|e| CliError::Read("<stdin>".into(), e))?;
