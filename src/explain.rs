@@ -1,7 +1,7 @@
 //! Why a decision came out as it did: each rule's conditions against the
 //! facts, and why the winner won.
 
-use crate::check::model::{CondM, Model};
+use crate::check::model::{AtomM, CondM, Model};
 use crate::eval::Decision;
 use crate::facts::{value_json, Facts};
 use crate::span::SourceFile;
@@ -17,6 +17,14 @@ pub struct ConditionTrace {
     pub value: serde_json::Value,
     /// "true", "false" or "missing" (false because the fact is missing).
     pub result: &'static str,
+    /// How many negated groups (`not (…)`) hold this test; a group's own
+    /// line comes first, with an empty `field`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub depth: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -36,17 +44,73 @@ pub struct Explanation {
     pub why: String,
 }
 
-/// The atoms of a condition, each with whether a `not` applies to it
-/// directly (`not e in { a }`): that one is shown and judged negated. An
-/// atom inside a negated group (`not (a and b)`) is shown as it is.
-fn atoms<'a>(c: &'a CondM, out: &mut Vec<(&'a crate::check::model::AtomM, bool)>) {
+/// One line of a rule's trace: a test, or a negated group (`not (a or b)`)
+/// whose tests follow it one level deeper.
+enum Entry<'a> {
+    Atom(&'a AtomM, bool),
+    Group(&'a CondM),
+}
+
+/// The tests of a condition in order, each with whether a `not` applies to
+/// it directly (`not e in { a }`): that one is shown and judged negated. A
+/// negated group comes first as a whole, judged with its `not`, so that no
+/// line reads as the opposite of what decided.
+fn entries<'a>(c: &'a CondM, depth: usize, out: &mut Vec<(Entry<'a>, usize)>) {
     match c {
-        CondM::Or(p) | CondM::And(p) => p.iter().for_each(|x| atoms(x, out)),
+        CondM::Or(p) | CondM::And(p) => p.iter().for_each(|x| entries(x, depth, out)),
         CondM::Not(x) => match x.as_ref() {
-            CondM::Atom(a) => out.push((a, true)),
-            other => atoms(other, out),
+            CondM::Atom(a) => out.push((Entry::Atom(a, true), depth)),
+            inner => {
+                out.push((Entry::Group(c), depth));
+                entries(inner, depth + 1, out);
+            }
         },
-        CondM::Atom(a) => out.push((a, false)),
+        CondM::Atom(a) => out.push((Entry::Atom(a, false), depth)),
+    }
+}
+
+fn atom_text(files: &[SourceFile], a: &AtomM) -> String {
+    files
+        .get(a.span.file as usize)
+        .map(|f| {
+            f.slice(a.span)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// A condition written back from its tests' own words.
+fn render(files: &[SourceFile], c: &CondM) -> String {
+    match c {
+        CondM::Atom(a) => atom_text(files, a),
+        CondM::Not(x) => match x.as_ref() {
+            CondM::Atom(a) => format!("not {}", atom_text(files, a)),
+            inner => format!("not ({})", render(files, inner)),
+        },
+        CondM::And(p) => p
+            .iter()
+            .map(|x| match x {
+                CondM::Or(_) => format!("({})", render(files, x)),
+                _ => render(files, x),
+            })
+            .collect::<Vec<_>>()
+            .join(" and "),
+        CondM::Or(p) => p
+            .iter()
+            .map(|x| render(files, x))
+            .collect::<Vec<_>>()
+            .join(" or "),
+    }
+}
+
+fn holds(c: &CondM, facts: &Facts) -> bool {
+    match c {
+        CondM::Atom(a) => a.cell.accepts(facts.get(a.field)),
+        CondM::Not(x) => !holds(x, facts),
+        CondM::And(p) => p.iter().all(|x| holds(x, facts)),
+        CondM::Or(p) => p.iter().any(|x| holds(x, facts)),
     }
 }
 
@@ -59,43 +123,45 @@ pub fn explain(
     let mut rules = Vec::new();
     for (ri, r) in model.rules.iter().enumerate() {
         let mut list = Vec::new();
-        atoms(&r.cond, &mut list);
+        entries(&r.cond, 0, &mut list);
         let conditions = list
             .into_iter()
-            .map(|(a, negated)| {
-                let text = files
-                    .get(a.span.file as usize)
-                    .map(|f| {
-                        f.slice(a.span)
-                            .split_whitespace()
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .unwrap_or_default();
-                let field = model.fields.get(a.field);
-                let v = facts.get(a.field);
-                let holds = a.cell.accepts(v);
-                let result = match v {
-                    // `not` of a test on a missing fact is true
-                    _ if negated => {
-                        if holds {
-                            "false"
-                        } else {
-                            "true"
+            .map(|(entry, depth)| match entry {
+                Entry::Group(g) => ConditionTrace {
+                    condition: render(files, g),
+                    field: String::new(),
+                    value: serde_json::Value::Null,
+                    result: if holds(g, facts) { "true" } else { "false" },
+                    depth,
+                },
+                Entry::Atom(a, negated) => {
+                    let text = atom_text(files, a);
+                    let field = model.fields.get(a.field);
+                    let v = facts.get(a.field);
+                    let holds = a.cell.accepts(v);
+                    let result = match v {
+                        // `not` of a test on a missing fact is true
+                        _ if negated => {
+                            if holds {
+                                "false"
+                            } else {
+                                "true"
+                            }
                         }
+                        None if !a.cell.missing => "missing",
+                        _ if holds => "true",
+                        _ => "false",
+                    };
+                    ConditionTrace {
+                        condition: if negated { format!("not {text}") } else { text },
+                        field: field.map(|f| f.name.clone()).unwrap_or_default(),
+                        value: match (v, field) {
+                            (Some(v), Some(f)) => value_json(&f.ty, v),
+                            _ => serde_json::Value::Null,
+                        },
+                        result,
+                        depth,
                     }
-                    None if !a.cell.missing => "missing",
-                    _ if holds => "true",
-                    _ => "false",
-                };
-                ConditionTrace {
-                    condition: if negated { format!("not {text}") } else { text },
-                    field: field.map(|f| f.name.clone()).unwrap_or_default(),
-                    value: match (v, field) {
-                        (Some(v), Some(f)) => value_json(&f.ty, v),
-                        _ => serde_json::Value::Null,
-                    },
-                    result,
                 }
             })
             .collect();

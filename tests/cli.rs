@@ -143,13 +143,15 @@ fn decide_and_explain() {
         "true"
     );
     // a `not` applied to a test is shown and judged: `not` of a test on a
-    // missing fact is true; a test inside a negated group is shown as it is
+    // missing fact is true; a negated group is shown and judged as a whole
+    // first, then its tests as they are
     let p = write_policy(
         "not",
         "field e: enum { a, b }\nfield f: enum { a, b }\nqueue \"q\"\n\
          rule \"x\" when not e in { a } then route \"q\"\n\
          rule \"y\" when e not in { a } then route \"q\"\n\
-         rule \"z\" when not (e = a and f = b) then route \"q\"\n",
+         rule \"z\" when not (e = a and f = b) then route \"q\"\n\
+         rule \"w\" when not (not e = a) then route \"q\"\n",
     );
     let (_, out, _) = run(&["decide", &p, "--facts", "-", "--explain"], Some("{}\n"));
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
@@ -168,8 +170,11 @@ fn decide_and_explain() {
     let want = [
         ("not e in { a }", "true"),
         ("e not in { a }", "missing"),
+        ("not (e = a and f = b)", "true"),
         ("e = a", "missing"),
         ("f = b", "missing"),
+        ("not (not e = a)", "false"),
+        ("not e = a", "true"),
     ];
     let want: Vec<(String, String)> = want
         .iter()

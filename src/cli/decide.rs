@@ -237,10 +237,15 @@ fn human(
                 r.priority
             ));
             for c in &r.conditions {
-                s.push_str(&format!(
-                    "\n      {:<7} {}   [{} = {}]",
-                    c.result, c.condition, c.field, c.value
-                ));
+                let indent = "  ".repeat(c.depth);
+                if c.field.is_empty() {
+                    s.push_str(&format!("\n      {indent}{:<7} {}", c.result, c.condition));
+                } else {
+                    s.push_str(&format!(
+                        "\n      {indent}{:<7} {}   [{} = {}]",
+                        c.result, c.condition, c.field, c.value
+                    ));
+                }
             }
         }
         s.push_str(&format!("\n  why: {}", ex.why));
