@@ -834,7 +834,7 @@ impl Checker<'_> {
                 }
             }
             let field_used = self.field_used.clone();
-            let (priority, tags, _, attach) = self.modifiers(&e.modifiers, false);
+            let (priority, tags, _, attach) = self.modifiers(&e.modifiers, true);
             self.field_used = field_used;
             if good {
                 self.model.examples.push(ExampleM {
