@@ -24,6 +24,61 @@ pub enum Json<'a> {
     Obj(Vec<(Cow<'a, str>, Json<'a>)>),
 }
 
+/// Why a line is not JSON we can read, and its `id` when the line is
+/// otherwise sound: a number beyond the range of a 64-bit float (`1e400`)
+/// is valid JSON that serde_json refuses, and the error record should
+/// still say which input it was.
+pub fn unreadable(text: &str, e: &serde_json::Error) -> (serde_json::Value, String) {
+    if let Some((start, end)) = huge_number(text, e) {
+        let number = text.get(start..end).unwrap_or("");
+        let mut patched = String::with_capacity(text.len());
+        patched.push_str(text.get(..start).unwrap_or(""));
+        patched.push('0');
+        patched.push_str(text.get(end..).unwrap_or(""));
+        let id = match serde_json::from_str::<serde_json::Value>(&patched) {
+            Ok(serde_json::Value::Object(o)) if o.contains_key("facts") => {
+                o.get("id").cloned().unwrap_or(serde_json::Value::Null)
+            }
+            Ok(serde_json::Value::Object(o)) if o.get("turns").is_some() => {
+                o.get("id").cloned().unwrap_or(serde_json::Value::Null)
+            }
+            _ => serde_json::Value::Null,
+        };
+        return (
+            id,
+            format!(
+                "the number `{number}` (column {}) is beyond the range of numbers this tool reads (about ±1.8e308); write a smaller number",
+                start + 1
+            ),
+        );
+    }
+    (serde_json::Value::Null, format!("not valid JSON: {e}"))
+}
+
+/// The bytes of the number an "out of range" error points at.
+fn huge_number(text: &str, e: &serde_json::Error) -> Option<(usize, usize)> {
+    if e.line() != 1 || !e.to_string().starts_with("number out of range") {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let is_num = |b: u8| b.is_ascii_digit() || matches!(b, b'e' | b'E' | b'+' | b'-' | b'.');
+    let at = e.column().min(bytes.len());
+    let mut start = at;
+    while start > 0 && bytes.get(start - 1).copied().is_some_and(is_num) {
+        start -= 1;
+    }
+    let mut end = at;
+    while bytes.get(end).copied().is_some_and(is_num) {
+        end += 1;
+    }
+    let number = text.get(start..end)?;
+    number
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_infinite())
+        .map(|_| (start, end))
+}
+
 impl<'a> Json<'a> {
     /// Parse one JSON text.
     pub fn parse(text: &'a str) -> Result<Json<'a>, serde_json::Error> {
@@ -307,5 +362,34 @@ mod tests {
         assert!(matches!(entries[0].0, Cow::Borrowed(_)));
         assert!(matches!(entries[0].1, Json::Str(Cow::Borrowed(_))));
         assert!(matches!(entries[1].1, Json::Str(Cow::Owned(_))));
+    }
+}
+
+#[cfg(test)]
+mod unreadable_tests {
+    use super::*;
+
+    fn check(text: &str) -> (serde_json::Value, String) {
+        match Json::parse(text) {
+            Ok(_) => (serde_json::Value::Null, "parsed".into()),
+            Err(e) => unreadable(text, &e),
+        }
+    }
+
+    #[test]
+    fn a_huge_number_keeps_the_id() {
+        let (id, msg) = check(r#"{"id":"a","facts":{"score":1e400}}"#);
+        assert_eq!(id, "a");
+        assert!(msg.contains("`1e400`"), "{msg}");
+        let (id, msg) = check(r#"{"id":7,"facts":{"score":-2E+999,"x":1}}"#);
+        assert_eq!(id, 7);
+        assert!(msg.contains("`-2E+999`"), "{msg}");
+        // facts without an envelope have no id
+        let (id, _) = check(r#"{"score":1e400}"#);
+        assert!(id.is_null());
+        // other errors are as serde_json says
+        let (id, msg) = check(r#"{"id":"a","facts":{"#);
+        assert!(id.is_null());
+        assert!(msg.starts_with("not valid JSON: "), "{msg}");
     }
 }

@@ -1002,7 +1002,7 @@ fn decide_mixed_good_and_bad_lines() {
         ),
         line(
             r#"{"id":"b-huge","facts":{"confidence":1e400}}"#,
-            Want::Bad(Value::Null, &["number"]),
+            Want::Bad(json!("b-huge"), &["`1e400`", "smaller number"]),
         ),
         line(
             r#"{"id":"g-minus-zero","facts":{"repeat_contacts":-0,"confidence":-0.0}}"#,

@@ -40,8 +40,7 @@ pub fn parse_line(
     policy: &Policy,
     text: &str,
 ) -> Result<(serde_json::Value, Facts), (serde_json::Value, String)> {
-    let v =
-        Json::parse(text).map_err(|e| (serde_json::Value::Null, format!("not valid JSON: {e}")))?;
+    let v = Json::parse(text).map_err(|e| crate::json::unreadable(text, &e))?;
     if !v.is_object() {
         return Err((
             serde_json::Value::Null,

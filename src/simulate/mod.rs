@@ -79,8 +79,10 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     };
     // a byte-order mark at the start of a file is not part of the JSON
     let text = text.trim_start_matches('\u{feff}');
-    let obj = Light::parse(text)
-        .map_err(|e| fail(&Json::Null, format!("line is not valid JSON: {e}")))?;
+    let obj = Light::parse(text).map_err(|e| {
+        let (id, error) = crate::json::unreadable(text, &e);
+        fail(&id, error)
+    })?;
     if !obj.is_object() {
         return Err(fail(
             &Json::Null,
