@@ -151,14 +151,32 @@ impl std::str::FromStr for Gate {
         } else {
             v
         };
+        if v.is_nan() {
+            return Err(format!("`{}` is not a number", v_text(s)));
+        }
         // every gated KPI is a share: `precision=90` means 90%, and as a
-        // share it would never pass
+        // share it would never pass; suggest the percentage only when it
+        // is one
         if !(0.0..=1.0).contains(&v) {
-            return Err(format!(
-                "`{k}` is a share between 0 and 1: write `{k}={}` or `{k}={}%`",
-                v / 100.0,
+            let percent = if s.trim_end().ends_with('%') {
+                v * 100.0
+            } else {
                 v
-            ));
+            };
+            return Err(
+                if (0.0..=100.0).contains(&percent) && !s.trim_end().ends_with('%') {
+                    format!(
+                        "`{k}` is a share between 0 and 1: write `{k}={}` or `{k}={}%`",
+                        percent / 100.0,
+                        percent
+                    )
+                } else {
+                    format!(
+                        "`{k}` is a share between 0 and 1 (0% to 100%), found `{}`",
+                        v_text(s)
+                    )
+                },
+            );
         }
         Ok(Gate {
             kpi: k.to_string(),
@@ -166,6 +184,11 @@ impl std::str::FromStr for Gate {
             under: true,
         })
     }
+}
+
+/// The value part of `KPI=VALUE`, as written.
+fn v_text(s: &str) -> &str {
+    s.split_once('=').map_or(s, |(_, v)| v.trim())
 }
 
 /// The gates that fail, as messages.
@@ -401,4 +424,34 @@ pub fn human(report: &Json, colour: bool) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::Gate;
+
+    fn err(s: &str) -> String {
+        s.parse::<Gate>().err().unwrap_or_default()
+    }
+
+    #[test]
+    fn gates_read_shares_and_percentages() {
+        assert_eq!(s_limit("precision=0.9"), Some(0.9));
+        assert_eq!(s_limit("precision=90%"), Some(0.9));
+        // a percentage written without `%` gets the fix that is in range
+        assert!(err("missed=5").contains("write `missed=0.05` or `missed=5%`"));
+        // nothing in range to suggest
+        for bad in ["automation=150%", "automation=-1", "automation=250"] {
+            let e = err(bad);
+            assert!(
+                e.contains("between 0 and 1") && !e.contains("write"),
+                "{bad}: {e}"
+            );
+        }
+        assert!(err("automation=NaN").contains("not a number"));
+    }
+
+    fn s_limit(s: &str) -> Option<f64> {
+        s.parse::<Gate>().ok().map(|g| g.limit)
+    }
 }
