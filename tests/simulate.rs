@@ -227,21 +227,43 @@ fn gates_fail_with_the_kpi_named() {
 fn baseline_shows_the_change() {
     let dir = tempdir();
     let base = dir.join("base.json");
-    std::fs::write(&base, r#"{"kpis": {"precision": 0.5, "missed": 0.1, "automation": null, "completeness": 0.6, "routing": 1.0}}"#).unwrap();
-    let (_, out, _) = handover(&[
-        "simulate",
-        &format!("{DIR}/policy.handover"),
-        "--conversations",
-        &format!("{DIR}/conversations.jsonl"),
-        "--format",
-        "json",
-        "--baseline",
-        base.to_str().unwrap(),
-    ]);
+    std::fs::write(&base, r#"{"kpis": {"precision": 0.5, "missed": 0.1, "automation": null, "completeness": 0.6, "routing": 1.0, "resolution": {"billing": 45, "returns": 12}, "gaps": {"missing-knowledge": 1}}}"#).unwrap();
+    let run = |format: &str| {
+        handover(&[
+            "simulate",
+            &format!("{DIR}/policy.handover"),
+            "--conversations",
+            &format!("{DIR}/conversations.jsonl"),
+            "--format",
+            format,
+            "--baseline",
+            base.to_str().unwrap(),
+        ])
+    };
+    let (_, out, _) = run("json");
     let r: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(r["baseline"]["kpis"]["precision"], json!(0.5));
     assert_eq!(r["change"]["precision"], json!(0.25));
     assert_eq!(r["change"]["automation"], Value::Null);
+    // the figures per queue and per tag are compared too, key by key
+    assert_eq!(r["baseline"]["kpis"]["resolution"]["billing"], json!(45));
+    assert_eq!(
+        r["change"]["resolution"],
+        json!({"billing": -15.0, "legal": null, "returns": null})
+    );
+    assert_eq!(r["change"]["gaps"]["missing-knowledge"], json!(2.0));
+    let (_, out, _) = run("human");
+    assert!(out.contains("30.0   was 45.0"), "{out}");
+    assert!(out.contains("was 12.0"), "{out}");
+
+    // a report with a KPI that is not a number is refused
+    std::fs::write(&base, r#"{"kpis": {"precision": "high"}}"#).unwrap();
+    let (code, _, err) = run("json");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`kpis.precision` is \"high\", not a number"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -69,6 +69,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     p.display()
                 )));
             }
+            if let Some(bad) = report::bad_baseline_kpi(&v) {
+                return Err(CliError::Usage(format!(
+                    "`{}` is not a report written by `handover simulate --format json`: {bad}",
+                    p.display()
+                )));
+            }
             Some(v)
         }
         None => None,

@@ -211,22 +211,60 @@ pub fn render(report: &Json) -> String {
         &obj_rows(report.get("handoff_turns")),
         &[("handoffs", "#c0392b")],
     ));
-    body.push_str(&bars(
-        "gaps",
-        "Conversations per tag",
-        &obj_rows(report.pointer("/kpis/gaps")),
-        &[("conversations", "#8e44ad")],
-    ));
+    match report.pointer("/baseline/kpis/gaps") {
+        Some(Json::Object(was)) => {
+            let mut rows = obj_rows(report.pointer("/kpis/gaps"));
+            for (k, v) in rows.iter_mut() {
+                v.push(was.get(k.as_str()).and_then(Json::as_f64).unwrap_or(0.0));
+            }
+            for (k, v) in was {
+                if !rows.iter().any(|(r, _)| r == k) {
+                    rows.push((k.clone(), vec![0.0, v.as_f64().unwrap_or(0.0)]));
+                }
+            }
+            body.push_str(&bars(
+                "gaps",
+                "Conversations per tag",
+                &rows,
+                &[("conversations", "#8e44ad"), ("earlier", "#d7bde2")],
+            ));
+        }
+        _ => body.push_str(&bars(
+            "gaps",
+            "Conversations per tag",
+            &obj_rows(report.pointer("/kpis/gaps")),
+            &[("conversations", "#8e44ad")],
+        )),
+    }
 
     let mut tables = String::new();
     if let Some(Json::Object(m)) = report.pointer("/kpis/resolution") {
-        tables.push_str("<h2>Median minutes to resolution after handoff</h2><table><tr><th>queue</th><th>minutes</th></tr>");
-        for (k, v) in m {
+        let was = report
+            .pointer("/baseline/kpis/resolution")
+            .and_then(Json::as_object);
+        let minutes = |v: Option<&Json>| {
+            v.and_then(Json::as_f64)
+                .map_or("—".into(), |x| format!("{x:.1}"))
+        };
+        tables.push_str("<h2>Median minutes to resolution after handoff</h2><table><tr><th>queue</th><th>minutes</th>");
+        if was.is_some() {
+            tables.push_str("<th>earlier</th>");
+        }
+        tables.push_str("</tr>");
+        let gone = was
+            .into_iter()
+            .flat_map(|w| w.keys())
+            .filter(|k| !m.contains_key(*k));
+        for k in m.keys().chain(gone) {
             tables.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td>",
                 esc(k),
-                v.as_f64().map_or("—".into(), |x| format!("{x:.1}"))
+                minutes(m.get(k))
             ));
+            if let Some(w) = was {
+                tables.push_str(&format!("<td>{}</td>", minutes(w.get(k))));
+            }
+            tables.push_str("</tr>");
         }
         tables.push_str("</table>");
     }

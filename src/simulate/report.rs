@@ -91,6 +91,33 @@ pub fn build(model: &Model, t: &Totals) -> Json {
     report
 }
 
+/// What is wrong with an earlier report's `kpis`, if anything: each share
+/// is a number or null, `resolution` and `gaps` objects of numbers.
+pub fn bad_baseline_kpi(earlier: &Json) -> Option<String> {
+    let kpis = earlier.get("kpis")?;
+    let Some(kpis) = kpis.as_object() else {
+        return Some("`kpis` is not an object".to_string());
+    };
+    for k in SCALAR_KPIS {
+        match kpis.get(*k) {
+            None | Some(Json::Null) | Some(Json::Number(_)) => {}
+            Some(other) => return Some(format!("`kpis.{k}` is {other}, not a number")),
+        }
+    }
+    for k in ["resolution", "gaps"] {
+        match kpis.get(k) {
+            None | Some(Json::Null) => {}
+            Some(Json::Object(m)) => {
+                if let Some((key, v)) = m.iter().find(|(_, v)| !(v.is_number() || v.is_null())) {
+                    return Some(format!("`kpis.{k}.{key}` is {v}, not a number"));
+                }
+            }
+            Some(other) => return Some(format!("`kpis.{k}` is {other}, not an object")),
+        }
+    }
+    None
+}
+
 /// Put an earlier report's KPIs beside this one's: `baseline` holds the
 /// earlier figures and `change` the differences.
 pub fn add_baseline(report: &mut Json, earlier: &Json) {
@@ -110,6 +137,33 @@ pub fn add_baseline(report: &mut Json, earlier: &Json) {
             },
         );
         base.insert(k.to_string(), old);
+    }
+    // the figures per queue and per tag, key by key over both reports
+    for k in ["resolution", "gaps"] {
+        let old = earlier.pointer(&format!("/kpis/{k}"));
+        let new = report.pointer(&format!("/kpis/{k}"));
+        let mut keys: Vec<&String> = Vec::new();
+        for m in [new, old].into_iter().flatten().filter_map(Json::as_object) {
+            for key in m.keys() {
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+        }
+        let by_key: Map<String, Json> = keys
+            .into_iter()
+            .map(|key| {
+                let o = old.and_then(|m| m.get(key)).and_then(Json::as_f64);
+                let n = new.and_then(|m| m.get(key)).and_then(Json::as_f64);
+                let d = match (o, n) {
+                    (Some(o), Some(n)) => json!(n - o),
+                    _ => Json::Null,
+                };
+                (key.clone(), d)
+            })
+            .collect();
+        change.insert(k.to_string(), Json::Object(by_key));
+        base.insert(k.to_string(), old.cloned().unwrap_or(Json::Null));
     }
     if let Some(o) = report.as_object_mut() {
         o.insert(
@@ -328,36 +382,68 @@ pub fn human(report: &Json, colour: bool) -> String {
             g("true_negative")
         ));
     }
-    let table =
-        |s: &mut String, title: &str, obj: Option<&Json>, fmt_v: &dyn Fn(&Json) -> String| {
-            let Some(Json::Object(m)) = obj else { return };
-            if m.is_empty() {
-                return;
-            }
-            s.push_str(&format!("\n{}\n", bold(title)));
-            for (k, v) in m {
+    // a table of figures by key; with a baseline, each beside the earlier
+    // one, and the keys only the earlier report had
+    let table = |s: &mut String,
+                 title: &str,
+                 obj: Option<&Json>,
+                 was: Option<&Json>,
+                 fmt_v: &dyn Fn(&Json) -> String| {
+        let m = match obj {
+            Some(Json::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        let was = was.and_then(Json::as_object);
+        let gone: Vec<&String> = was
+            .into_iter()
+            .flat_map(|w| w.keys())
+            .filter(|k| !m.contains_key(*k))
+            .collect();
+        if m.is_empty() && gone.is_empty() {
+            return;
+        }
+        s.push_str(&format!("\n{}\n", bold(title)));
+        let earlier = |k: &str| match was {
+            Some(w) => format!("   was {}", w.get(k).map_or("—".to_string(), |v| fmt_v(v))),
+            None => String::new(),
+        };
+        for (k, v) in &m {
+            if was.is_some() {
+                s.push_str(&format!("  {k:<28} {:>7}{}\n", fmt_v(v), earlier(k)));
+            } else {
                 s.push_str(&format!("  {k:<28} {}\n", fmt_v(v)));
             }
-        };
-    table(&mut s, "load per queue", report.get("queue_load"), &|v| {
-        v.to_string()
-    });
+        }
+        for k in gone {
+            s.push_str(&format!("  {k:<28} {:>7}{}\n", "—", earlier(k)));
+        }
+    };
+    table(
+        &mut s,
+        "load per queue",
+        report.get("queue_load"),
+        None,
+        &|v| v.to_string(),
+    );
     table(
         &mut s,
         "median minutes to resolution after handoff",
         report.pointer("/kpis/resolution"),
+        report.pointer("/baseline/kpis/resolution"),
         &|v| v.as_f64().map_or("—".into(), |x| format!("{x:.1}")),
     );
     table(
         &mut s,
         "conversations per tag (knowledge gaps first)",
         report.pointer("/kpis/gaps"),
+        report.pointer("/baseline/kpis/gaps"),
         &|v| v.to_string(),
     );
     table(
         &mut s,
         "rules: matched / won",
         report.get("rule_stats"),
+        None,
         &|v| {
             format!(
                 "{:>6} / {:<6}",
@@ -385,6 +471,7 @@ pub fn human(report: &Json, colour: bool) -> String {
         &mut s,
         "handoff turn (customer turns before handoff)",
         report.get("handoff_turns"),
+        None,
         &|v| v.to_string(),
     );
     if let Some(Json::Array(slow)) = report.get("slowest_handoffs") {
