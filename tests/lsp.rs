@@ -622,6 +622,35 @@ when category = refund and valeu >= vip then route \"billing-priority\" priority
 rule \"gap\" when confidence < 60% then route \"kb-gaps\"
 ";
 
+    /// Snippets (`${1:a}`) only for a client that says it expands them.
+    #[test]
+    fn snippets_only_for_clients_that_support_them() {
+        let text = "field f: ";
+        for support in [false, true] {
+            let dir = temp_dir(&format!("snippets-{support}"));
+            let u = uri(&dir.join("p.handover"));
+            let mut c = Client::start();
+            let caps = json!({"textDocument": {"completion": {"completionItem": {"snippetSupport": support}}}});
+            c.initialize(caps, json!({}), Some(&dir));
+            c.open(&u, text);
+            let items = c.request("textDocument/completion", td(&u, 0, text.len() as u32));
+            let items = items.as_array().cloned().unwrap_or_default();
+            let e = items
+                .iter()
+                .find(|i| i["label"].as_str().is_some_and(|l| l.starts_with("enum")))
+                .unwrap_or_else(|| panic!("no enum item in {items:?}"));
+            let new_text = e["textEdit"]["newText"].as_str().unwrap_or_default();
+            if support {
+                assert_eq!(e["insertTextFormat"], 2, "{e}");
+                assert!(new_text.contains("${1:"), "{e}");
+            } else {
+                assert_eq!(e["insertTextFormat"], 1, "{e}");
+                assert!(!new_text.contains('$'), "{e}");
+            }
+            c.finish();
+        }
+    }
+
     /// One bad message is answered and the session goes on (the protocol
     /// library alone stops reading at the first one it cannot decode).
     #[test]

@@ -97,3 +97,53 @@ mod tests {
         assert_eq!(offset(&f, Position::new(1, 1), Encoding::Utf8), 3);
     }
 }
+
+/// A snippet as plain text: `${1:a}` becomes `a`, tab stops (`$1`, `$0`)
+/// disappear, `\$` is a dollar.
+pub fn plain_from_snippet(snippet: &str) -> String {
+    let mut out = String::with_capacity(snippet.len());
+    let mut chars = snippet.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                while chars.peek().is_some_and(char::is_ascii_digit) {
+                    chars.next();
+                }
+            }
+            '$' if chars.peek() == Some(&'{') => {
+                chars.next();
+                while chars.peek().is_some_and(char::is_ascii_digit) {
+                    chars.next();
+                }
+                if chars.peek() == Some(&':') {
+                    chars.next();
+                }
+                for n in chars.by_ref() {
+                    if n == '}' {
+                        break;
+                    }
+                    out.push(n);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod snippet_tests {
+    #[test]
+    fn snippets_read_as_plain_text() {
+        let plain = super::plain_from_snippet;
+        assert_eq!(plain("any { $1 }"), "any {  }");
+        assert_eq!(plain("enum { ${1:a}, ${2:b} }$0"), "enum { a, b }");
+        assert_eq!(plain("cost \\$5"), "cost $5");
+        assert_eq!(plain("route \"${1:queue}\""), "route \"queue\"");
+    }
+}

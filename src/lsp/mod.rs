@@ -449,6 +449,14 @@ impl LanguageServer for Backend {
             st.encoding = enc;
             st.root = root;
             st.conversations = conversations_option(params.initialization_options.as_ref());
+            st.snippets = params
+                .capabilities
+                .text_document
+                .as_ref()
+                .and_then(|t| t.completion.as_ref())
+                .and_then(|c| c.completion_item.as_ref())
+                .and_then(|i| i.snippet_support)
+                .unwrap_or(false);
             st.lens_refresh = params
                 .capabilities
                 .workspace
@@ -631,9 +639,15 @@ impl LanguageServer for Backend {
         let Some(f) = b.analysis.file(file) else {
             return Ok(None);
         };
+        let snippets = self.lock().snippets;
         let items: Vec<CompletionItem> = ide::completions(&b.analysis, file, off)
             .into_iter()
-            .map(|c| {
+            .map(|mut c| {
+                // a client without snippets would insert `$1` as it is
+                if c.snippet && !snippets {
+                    c.insert_text = convert::plain_from_snippet(&c.insert_text);
+                    c.snippet = false;
+                }
                 let range = convert::range(f, c.replace, enc);
                 CompletionItem {
                     label: c.label,

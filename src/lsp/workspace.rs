@@ -67,6 +67,8 @@ pub struct State {
     pub had_errors: HashMap<Group, bool>,
     /// The client can be asked to refresh its code lenses.
     pub lens_refresh: bool,
+    /// The client expands snippets (`$1`, `${1:a}`) in completions.
+    pub snippets: bool,
     pub shutdown: bool,
 }
 
