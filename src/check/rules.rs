@@ -999,12 +999,21 @@ impl Checker<'_> {
         }
     }
 
-    /// The span of the lines a statement occupies, newline included.
+    /// The span of the lines a statement occupies, with its `##` lines,
+    /// newline included.
     fn whole_lines(&self, span: Span) -> Span {
         let Some(f) = self.files.get(span.file as usize) else {
             return span;
         };
-        let line = f.line_of(span.start);
+        let mut line = f.line_of(span.start);
+        // the `##` lines right above document the statement: they go with it
+        while line > 0 {
+            let above = Span::new(span.file, f.line_start(line - 1), f.line_start(line));
+            if !f.slice(above).trim_start().starts_with("##") {
+                break;
+            }
+            line -= 1;
+        }
         let start = f.line_start(line);
         let end_line = f.line_of(span.end);
         let end = f.line_start(end_line + 1);
