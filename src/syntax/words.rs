@@ -76,6 +76,14 @@ fn found(chunk: &str, pos: usize) -> String {
     if rest_code.is_empty() {
         return "the end of the statement".into();
     }
+    if let Some(len) = string_len(rest) {
+        let text = rest.get(..len).unwrap_or(rest);
+        return if text.chars().count() > 40 {
+            format!("`{}…`", text.chars().take(39).collect::<String>())
+        } else {
+            format!("`{text}`")
+        };
+    }
     let word: String = if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
         rest.chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '%' || *c == '.')
@@ -92,6 +100,22 @@ fn found(chunk: &str, pos: usize) -> String {
     } else {
         format!("`{word}`")
     }
+}
+
+/// The length of the quoted string `rest` starts with, closing quote
+/// included (to the end of the line when it is not closed).
+fn string_len(rest: &str) -> Option<usize> {
+    let body = rest.strip_prefix('"')?;
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        match c {
+            '\n' | '\r' => return Some(1 + i),
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => return Some(2 + i),
+            _ => escaped = false,
+        }
+    }
+    Some(rest.len())
 }
 
 fn join_or(items: &[&str]) -> String {
@@ -140,12 +164,15 @@ pub(super) fn syntax_diagnostic(
         .next()
         .unwrap_or("")
         .to_string();
+    // a string is one token, however many words it holds
     let word_len = chunk
         .get(pos..)
         .map(|r| {
-            r.char_indices()
-                .find(|(_, c)| c.is_whitespace())
-                .map_or(r.len(), |(i, _)| i)
+            string_len(r).unwrap_or_else(|| {
+                r.char_indices()
+                    .find(|(_, c)| c.is_whitespace())
+                    .map_or(r.len(), |(i, _)| i)
+            })
         })
         .unwrap_or(0)
         .max(1);
