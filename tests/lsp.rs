@@ -396,6 +396,41 @@ mod navigation {
         .map(|e| e.unwrap_or_else(|| "(accepted)".into()))
         .join("\n"));
     }
+
+    /// Rename refuses what it cannot do whole: a use inside a statement
+    /// that does not parse, a `let` that stands for a value of two fields.
+    #[test]
+    fn rename_refuses_what_it_cannot_do_whole() {
+        let broken = "field category: enum { refund, billing }\nqueue \"q\"\n\
+            rule \"a\" when category = refund then route \"q\"\n\
+            rule \"b\" when category = billing and then route \"q\"\n";
+        let a = Analysis::single("t", broken);
+        for (at, new) in [
+            (offset_of(broken, "category:", 0, 0), "topic"),
+            (offset_of(broken, "\"q\"\nrule", 0, 1), "queue"),
+        ] {
+            let e = ide::rename(&a, 0, at, new).map_err(|e| e.0);
+            assert!(
+                e.as_ref()
+                    .is_err_and(|m| m.contains("line 4") && m.contains("does not parse")),
+                "{e:?}"
+            );
+        }
+        let shared = "field category: enum { refund, legal }\nfield risk: set { legal, payment }\n\
+            let x = legal\nqueue \"q\"\n\
+            rule \"a\" when category = x then route \"q\"\nrule \"b\" when risk has x then human \"q\"\n";
+        let a = Analysis::single("t", shared);
+        let e = ide::rename(&a, 0, offset_of(shared, "legal }", 0, 0), "law").map_err(|e| e.0);
+        assert!(
+            e.as_ref().is_err_and(|m| m.contains("`let x = legal`")),
+            "{e:?}"
+        );
+        // with one field only, the let goes with the value
+        let one = shared.replace("legal, payment", "fraud, payment");
+        let a = Analysis::single("t", &one);
+        let edits = ide::rename(&a, 0, offset_of(&one, "legal }", 0, 0), "law").expect("rename");
+        assert_eq!(edits.len(), 2, "{edits:?}");
+    }
 }
 
 mod outline {

@@ -183,6 +183,25 @@ pub fn rename(
             }
         }
     }
+    if let Some(line) = use_in_broken_statement(a, &sym) {
+        return Err(RenameError(format!(
+            "`{}` is also written on line {line}, in a statement that does not parse, which rename cannot see: fix that statement first",
+            sym.name()
+        )));
+    }
+    if let Symbol::Value(field, value) = &sym {
+        let renamed: Vec<Span> = a.index.of(&sym).map(|x| x.span).collect();
+        let shared = a.lets.iter().find(|l| {
+            matches!(&l.value.kind, crate::syntax::ast::LitKind::Name(n) if n == value)
+                && !renamed.contains(&l.value.span)
+        });
+        if let Some(l) = shared {
+            return Err(RenameError(format!(
+                "`let {} = {value}` stands for `{value}` of more than one field, so renaming the value of `{field}` alone would break it: give that `let` the value you mean first",
+                l.name
+            )));
+        }
+    }
     let text = match sym {
         Symbol::Queue(_) => crate::syntax::quote(new_name),
         _ => new_name.to_string(),
@@ -194,4 +213,33 @@ pub fn rename(
             text: text.clone(),
         })
         .collect())
+}
+
+/// The first line (1-based) of a statement with a syntax error that
+/// writes the symbol's name: a use that the index cannot see.
+fn use_in_broken_statement(a: &Analysis, sym: &Symbol) -> Option<usize> {
+    for (fi, ast) in a.checked.asts.iter().enumerate() {
+        let f = a.checked.files.get(fi)?;
+        for stmt in &ast.stmts {
+            if !matches!(stmt.kind, crate::syntax::ast::StmtKind::Error) {
+                continue;
+            }
+            let hit = lexer::tokens(&f.text, stmt.span.start, stmt.span.end)
+                .iter()
+                .any(|t| match sym {
+                    Symbol::Queue(q) => {
+                        let raw = t.text(&f.text);
+                        let body = raw
+                            .strip_prefix('"')
+                            .map(|b| b.strip_suffix('"').unwrap_or(b));
+                        t.is_str() && body.is_some_and(|b| crate::syntax::unescape(b) == *q)
+                    }
+                    _ => t.is_ident() && t.text(&f.text) == sym.name(),
+                });
+            if hit {
+                return Some(f.line_of(stmt.span.start) + 1);
+            }
+        }
+    }
+    None
 }
