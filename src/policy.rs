@@ -35,7 +35,10 @@ impl Checked {
             diagnostics.extend(d);
         }
         let (model, d) = crate::check::check(&files, &asts);
-        diagnostics.extend(d);
+        // one root cause, one message: a literal that did not read (a
+        // malformed duration) is not also the wrong type
+        let syntax: Vec<crate::span::Span> = diagnostics.iter().map(|d| d.span).collect();
+        diagnostics.extend(d.into_iter().filter(|d| !syntax.contains(&d.span)));
         let mut table = None;
         if !diagnostics.iter().any(Diagnostic::is_error) {
             let (t, d) = crate::table::compile(&model);
