@@ -328,7 +328,12 @@ fn check_formats_and_exit_codes() {
     // warnings pass unless denied
     let warn = "field x: bool\nfield y: bool\nqueue \"a\"\nwhen x then route \"a\"\n";
     assert_eq!(run(&["check", "-"], Some(warn)).0, 0);
-    assert_eq!(run(&["check", "-", "--deny-warnings"], Some(warn)).0, 1);
+    let (code, out, _) = run(&["check", "-", "--deny-warnings"], Some(warn));
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("(failing: `--deny-warnings`"),
+        "says why: {out}"
+    );
     // usage and I/O errors are 2
     assert_eq!(run(&["check", "does/not/exist.handover"], None).0, 2);
     assert_eq!(run(&["check", "--format", "xml", "-"], Some(warn)).0, 2);
@@ -355,7 +360,7 @@ fn init_writes_a_starter_that_checks_tests_and_simulates() {
     // never overwrites
     let before = std::fs::read_to_string(dir.join("policy.handover")).unwrap();
     let (code, _, err) = run(&["init", d], None);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "a usage error, as when DIR is a file");
     assert!(err.contains("never overwrites"), "{err}");
     assert_eq!(
         before,

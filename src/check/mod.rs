@@ -685,9 +685,9 @@ impl<'a> Checker<'a> {
                             Code::TypeMismatch,
                             field.span,
                             format!(
-                                "`automation by` needs an enum or level field, and `{}` is a {}",
+                                "`automation by` needs an enum or level field, and `{}` is {}",
                                 field.name,
-                                other.kind_name()
+                                other.a_kind()
                             ),
                         )
                         .with_help("pick the `enum` or `level` field that sorts conversations into categories"),

@@ -29,6 +29,19 @@ impl FieldType {
         }
     }
 
+    /// The kind with its article: "an enum", "a level", "an int".
+    pub fn a_kind(&self) -> &'static str {
+        match self {
+            FieldType::Enum(_) => "an enum",
+            FieldType::Level(_) => "a level",
+            FieldType::Set(_) => "a set",
+            FieldType::Number { .. } => "a number",
+            FieldType::Int { .. } => "an int",
+            FieldType::Bool => "a bool",
+            FieldType::Text => "a text",
+        }
+    }
+
     /// The named values of an enum, level or set.
     pub fn values(&self) -> &[String] {
         match self {

@@ -344,7 +344,7 @@ impl Checker<'_> {
         let field = self.model.fields.get(fi)?;
         let ty = field.ty.clone();
         let fname = field.name.clone();
-        let kind = ty.kind_name();
+        let a_kind = ty.a_kind();
         let cell = match &a.test {
             Test::IsMissing => Some(Cell::is_missing()),
             Test::IsPresent => Some(Cell::present(Present::all(&ty))),
@@ -364,7 +364,7 @@ impl Checker<'_> {
                     };
                     self.mismatch(
                         a.field.span,
-                        format!("`{fname}` is a {kind} field, not a yes/no fact, so it cannot stand alone as a condition"),
+                        format!("`{fname}` is {a_kind} field, not a yes/no fact, so it cannot stand alone as a condition"),
                         &format!("compare it with something, for example {example}"),
                     )
                 }
@@ -393,7 +393,7 @@ impl Checker<'_> {
                     }
                     _ => self.mismatch(
                         a.op_span,
-                        format!("`{}` lists values of an enum or level field, and `{fname}` is a {kind}", if negated { "not in" } else { "in" }),
+                        format!("`{}` lists values of an enum or level field, and `{fname}` is {a_kind}", if negated { "not in" } else { "in" }),
                         match ty {
                             FieldType::Set(_) => "for a set field use `has any { ... }`",
                             _ => "compare the field with `=`, `<` or `>` instead",
@@ -430,7 +430,7 @@ impl Checker<'_> {
                 }
                 _ => self.mismatch(
                     a.op_span,
-                    format!("`has` applies to set fields, and `{fname}` is a {kind}"),
+                    format!("`has` applies to set fields, and `{fname}` is {a_kind}"),
                     match ty {
                         FieldType::Enum(_) | FieldType::Level(_) => {
                             "use `=` or `in { ... }` for a single value"
@@ -477,7 +477,7 @@ impl Checker<'_> {
                     _ => self.mismatch(
                         a.op_span,
                         format!(
-                            "`{}` applies to text fields, and `{fname}` is a {kind}",
+                            "`{}` applies to text fields, and `{fname}` is {a_kind}",
                             if is_match { "matches" } else { "contains" }
                         ),
                         "compare the field with `=` or `in { ... }` instead",
@@ -876,7 +876,7 @@ impl Checker<'_> {
                     Diagnostic::new(
                         Code::TypeMismatch,
                         *span,
-                        format!("`{fname}` is a {} field, not a set", ty.kind_name()),
+                        format!("`{fname}` is {} field, not a set", ty.a_kind()),
                     )
                     .with_help(format!("give a single value: `{fname} = VALUE`")),
                 );

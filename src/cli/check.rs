@@ -82,7 +82,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     if warnings == 1 { "" } else { "s" }
                 )
             };
-            w(&mut out, &summary)?;
+            let denied = if errors == 0 && warnings > 0 && args.deny_warnings {
+                " (failing: `--deny-warnings` makes warnings fail the check)"
+            } else {
+                ""
+            };
+            w(&mut out, &format!("{summary}{denied}"))?;
         }
         Format::Json => w(
             &mut out,

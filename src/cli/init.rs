@@ -1,6 +1,6 @@
 //! `handover init`: a starter policy, its examples and sample conversations.
 
-use super::{CliError, FAILED, OK};
+use super::{CliError, OK};
 use std::path::PathBuf;
 
 const POLICY: &str = include_str!("init/policy.handover");
@@ -29,11 +29,11 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         .map(|p| p.display().to_string())
         .collect();
     if !existing.is_empty() {
-        eprintln!(
-            "error: {} already exist(s); `handover init` never overwrites files. Pick another directory: `handover init my-policy`",
-            existing.join(", ")
-        );
-        return Ok(FAILED);
+        return Err(CliError::Usage(format!(
+            "{} already {}; `handover init` never overwrites files. Pick another directory: `handover init my-policy`",
+            existing.join(" and "),
+            if existing.len() == 1 { "exists" } else { "exist" }
+        )));
     }
     std::fs::create_dir_all(&args.dir)
         .map_err(|e| CliError::Write(args.dir.display().to_string(), e))?;

@@ -313,7 +313,8 @@ pub fn human(report: &Json, colour: bool) -> String {
         .and_then(Json::as_array)
         .map_or(0, Vec::len);
     s.push_str(&bold(&format!(
-        "simulation of `{name}` over {conv} conversations"
+        "simulation of `{name}` over {conv} conversation{}",
+        if conv == 1 { "" } else { "s" }
     )));
     if errors > 0 {
         s.push_str(&format!(" ({errors} line(s) left out, listed below)"));
