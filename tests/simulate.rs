@@ -151,6 +151,75 @@ fn the_filled_message_and_turns_complete_a_ticket() {
     assert_eq!(r["tickets"], json!({"total": 3, "complete": 2}), "{r}");
 }
 
+/// A label or figure of the wrong kind is an error record naming it; the
+/// conversation is not quietly left out of one KPI.
+#[test]
+fn wrong_kinds_of_labels_are_errors() {
+    let dir = tempdir().join("kinds");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("p.handover");
+    std::fs::write(&p, "field turns: int 0..2\nfield message: text\nqueue \"q\"\nrule \"late\" when turns = 2 and message contains \"third\" then route \"q\"\n").unwrap();
+    let customer = json!({"role": "customer", "text": "hi"});
+    let lines = [
+        json!({"id": "text", "turns": [{"role": "customer", "text": 5}]}),
+        json!({"id": "expected", "turns": [customer], "expected": "yes"}),
+        json!({"id": "escalate", "turns": [customer], "expected": {"escalate": "yes"}}),
+        json!({"id": "queue", "turns": [customer], "expected": {"queue": 3}}),
+        json!({"id": "context", "turns": [customer], "context": "ctx"}),
+        json!({"id": "minutes", "turns": [customer], "resolution_minutes": "abc"}),
+        json!({"id": "negative", "turns": [customer], "resolution_minutes": -5}),
+        // the third customer turn on `int 0..2`: turns is 2 ("2 or more")
+        json!({"id": "good", "turns": [customer, customer, {"role": "customer", "text": "third"}]}),
+    ];
+    let convs = dir.join("c.jsonl");
+    std::fs::write(
+        &convs,
+        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .unwrap();
+    let (code, out, _) = handover(&[
+        "simulate",
+        p.to_str().unwrap(),
+        "--conversations",
+        convs.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let errors: Vec<(String, String)> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_str().unwrap().to_string(),
+                e["error"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let ids: Vec<&str> = errors.iter().map(|(i, _)| i.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["text", "expected", "escalate", "queue", "context", "minutes", "negative"],
+        "{errors:?}"
+    );
+    for (id, e) in &errors {
+        let named = if id == "negative" {
+            "resolution_minutes"
+        } else {
+            id.as_str()
+        };
+        assert!(e.contains(named), "{id}: {e}");
+    }
+    assert_eq!(r["conversations"], 1);
+    assert_eq!(
+        r["handoff_turns"],
+        json!({"3": 1}),
+        "turns stays in its range: {r}"
+    );
+}
+
 #[test]
 fn a_later_null_clears_a_fact() {
     let policy = "field confidence: number 0..1\nqueue \"kb\"\n\

@@ -142,16 +142,65 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
             }
         }
     }
-    let expected = obj.get("expected");
-    let expected_escalate = expected
-        .and_then(|e| e.get("escalate"))
-        .and_then(Light::as_bool);
-    let expected_queue = expected
-        .and_then(|e| e.get("queue"))
-        .and_then(Light::as_str)
-        .map(str::to_string);
-    let resolution_minutes = obj.get("resolution_minutes").and_then(Light::as_f64);
-    let context = obj.get("context").filter(|c| c.is_object());
+    // the labels and figures the KPIs count: a wrong kind is an error, not
+    // a conversation quietly left out of a figure
+    for (i, t) in turns.unwrap_or(&[]).iter().enumerate() {
+        for key in ["role", "text"] {
+            if !matches!(t.get(key), None | Some(Light::Null | Light::Str(_))) {
+                return Err(fail(
+                    &id,
+                    format!("turn {}: `{key}` must be a string", i + 1),
+                ));
+            }
+        }
+    }
+    let expected =
+        match obj.get("expected") {
+            None | Some(Light::Null) => None,
+            Some(e @ Light::Obj(_)) => Some(e),
+            Some(_) => return Err(fail(
+                &id,
+                "`expected` must be an object such as {\"escalate\": true, \"queue\": \"billing\"}"
+                    .into(),
+            )),
+        };
+    let expected_escalate = match expected.and_then(|e| e.get("escalate")) {
+        None | Some(Light::Null) => None,
+        Some(Light::Bool(b)) => Some(*b),
+        Some(_) => {
+            return Err(fail(
+                &id,
+                "`expected.escalate` must be true or false".into(),
+            ))
+        }
+    };
+    let expected_queue = match expected.and_then(|e| e.get("queue")) {
+        None | Some(Light::Null) => None,
+        Some(Light::Str(q)) => Some(q.to_string()),
+        Some(_) => {
+            return Err(fail(
+                &id,
+                "`expected.queue` must be a queue name (a string)".into(),
+            ))
+        }
+    };
+    let resolution_minutes = match obj.get("resolution_minutes") {
+        None | Some(Light::Null) => None,
+        Some(m) => match m.as_f64() {
+            Some(x) if x >= 0.0 => Some(x),
+            _ => {
+                return Err(fail(
+                    &id,
+                    "`resolution_minutes` must be a number of minutes, 0 or more".into(),
+                ))
+            }
+        },
+    };
+    let context = match obj.get("context") {
+        None | Some(Light::Null) => None,
+        Some(c @ Light::Obj(_)) => Some(c),
+        Some(_) => return Err(fail(&id, "`context` must be an object".into())),
+    };
 
     let message_field = model.field("message").filter(|&i| {
         model
@@ -185,7 +234,17 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
         if let Some(ti) = turns_field {
             if !raw.contains("turns") {
                 if let Some(slot) = typed.values.get_mut(ti) {
-                    *slot = Some(Value::Num(customer as f64));
+                    // within the declared range: `int 0..5` reads "5 or more"
+                    // once the conversation is longer
+                    let (lo, hi) = model
+                        .fields
+                        .get(ti)
+                        .and_then(|f| f.ty.range())
+                        .unwrap_or((None, None));
+                    let n = (customer as f64)
+                        .min(hi.unwrap_or(f64::INFINITY))
+                        .max(lo.unwrap_or(f64::NEG_INFINITY));
+                    *slot = Some(Value::Num(n));
                 }
             }
         }
