@@ -511,6 +511,21 @@ fn standard_input_is_read_once() {
     }
 }
 
+/// Unnamed rules are named by line: `fmt` says when it moved one.
+#[test]
+fn fmt_says_when_unnamed_rules_change_name() {
+    let p = write_policy(
+        "fmt-unnamed",
+        "field f: enum { a, b }\nqueue \"q\"\nwhen f = a then route \"q\"\n",
+    );
+    let (code, _, err) = run(&["fmt", &p], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("`line 3` is now `line 5`"), "{err}");
+    // formatted already: nothing moves, nothing said
+    let (_, _, err) = run(&["fmt", &p], None);
+    assert!(!err.contains("note"), "{err}");
+}
+
 #[test]
 fn help_teaches_with_examples() {
     for cmd in [

@@ -62,6 +62,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             } else {
                 super::write_atomically(std::path::Path::new(&f.name), formatted.as_bytes())?;
                 eprintln!("formatted {}", f.name);
+                if let Some(note) = renamed_rules(&f.text, &formatted) {
+                    eprintln!("{note}");
+                }
             }
         }
     }
@@ -69,4 +72,34 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         eprintln!("{changed} of {seen} file(s) would be reformatted: run `handover fmt` on them");
     }
     Ok(status)
+}
+
+/// The first lines of the unnamed rules of a text (their names: `line N`).
+fn unnamed_rule_lines(text: &str) -> Vec<usize> {
+    let (ast, _) = crate::syntax::parse(0, text);
+    let f = crate::span::SourceFile::new("", text);
+    ast.stmts
+        .iter()
+        .filter_map(|s| match &s.kind {
+            crate::syntax::ast::StmtKind::Rule(r) if r.name.is_none() => {
+                Some(f.line_of(r.when_span.start) + 1)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A note when formatting moved unnamed rules: they are named by line, so
+/// decisions, reports and `diff` name them differently afterwards.
+fn renamed_rules(before: &str, after: &str) -> Option<String> {
+    let moved: Vec<(usize, usize)> = unnamed_rule_lines(before)
+        .into_iter()
+        .zip(unnamed_rule_lines(after))
+        .filter(|(a, b)| a != b)
+        .collect();
+    let (a, b) = moved.first()?;
+    Some(format!(
+        "note: {} unnamed rule(s) moved to another line, so their names change (`line {a}` is now `line {b}`); name them (`rule \"...\" when ...`) to keep names stable in decisions and reports",
+        moved.len()
+    ))
 }
