@@ -299,6 +299,20 @@ pub(super) fn syntax_diagnostic(
         } else {
             join_or(&words)
         };
+        let is_action = has(Rule::action) || has(Rule::kw_answer);
+        // a misspelt action: suggest the action, with a fix
+        if is_action {
+            let actions = ["answer", "draft", "route", "human"];
+            if let Some(a) = crate::diag::suggest(&bare_word, actions.iter().copied()) {
+                return Diagnostic::new(
+                    Code::Syntax,
+                    span,
+                    format!("expected {expected}, found {found_tok}"),
+                )
+                .with_help(format!("did you mean `{a}`?"))
+                .with_change_to(span, a);
+            }
+        }
         let help = if found_tok == "`.`" && (has(Rule::literal) || has(Rule::numeric)) {
             Some("a number starts with a digit: write `0.5`, not `.5`".to_string())
         } else if prev_word == "sla" {
@@ -320,6 +334,18 @@ pub(super) fn syntax_diagnostic(
             )
         }) {
             Some("after the action come modifiers: `priority urgent`, `tag \"text\"`, `note \"text\"`, `attach summary`; a new statement starts on a new line".to_string())
+        } else if is_action {
+            Some("the action is `answer`, `draft`, `route \"queue\"` or `human \"queue\"`, such as `then route \"billing\"`".to_string())
+        } else if prev_word == "tag" || prev_word == "note" {
+            Some(format!(
+                "`{prev_word}` takes quoted text, such as `{prev_word} \"refund\"`"
+            ))
+        } else if has(Rule::colon) && chunk.trim_start().starts_with("field") {
+            Some("a field is declared `field NAME: TYPE`, such as `field tier: int`".to_string())
+        } else if has(Rule::lt) && !has(Rule::cmp_op) {
+            Some("a level lists its values in order with `<`, lowest first: `level { low < medium < high }`".to_string())
+        } else if has(Rule::eq) && !has(Rule::cmp_op) && chunk.trim_start().starts_with("example") {
+            Some("an example gives each fact as `name = value`, separated by commas: `{ category = refund, confidence = 40% }`".to_string())
         } else if has(Rule::cmp_op) {
             Some("compare a field with `=`, `!=`, `<`, `<=`, `>`, `>=`, `in { ... }`, `has`, `matches`, `contains` or `is missing`".to_string())
         } else if has(Rule::ident) || has(Rule::literal) {
