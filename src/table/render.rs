@@ -429,5 +429,44 @@ pub fn to_csv(model: &Model, table: &Table) -> String {
         out.push_str(&r.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
     }
+    // the automation baseline, as the other formats show it: one row per
+    // value (and `missing`), `#` being `baseline` and the rule column the
+    // value it applies to
+    if let Some(a) = &model.automation {
+        let name = model.fields.get(a.field).map_or("", |f| f.name.as_str());
+        let values = model
+            .fields
+            .get(a.field)
+            .map(|f| f.ty.values())
+            .unwrap_or(&[]);
+        let entries = values
+            .iter()
+            .map(|v| format!("{name} = {v}"))
+            .zip(&a.by_value)
+            .chain(std::iter::once((
+                format!("{name} is missing"),
+                &a.otherwise,
+            )));
+        for (when, act) in entries {
+            let mut cells = vec!["baseline".to_string(), when];
+            cells.extend(std::iter::repeat_n(
+                "-".to_string(),
+                header.len().saturating_sub(7),
+            ));
+            cells.push(act.kind.as_str().to_string());
+            cells.push(act.queue.clone().unwrap_or_else(|| "-".into()));
+            cells.push(
+                if act.kind == crate::ActionKind::Answer {
+                    "-"
+                } else {
+                    "normal"
+                }
+                .to_string(),
+            );
+            cells.extend(["-".to_string(), "-".to_string()]);
+            out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+    }
     out
 }
