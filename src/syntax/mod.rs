@@ -75,6 +75,25 @@ fn parse_with(file: u32, text: &str, use_cache: bool) -> (Ast, Vec<Diagnostic>) 
         diags.extend(d);
     }
     attach_docs(&mut ast, text);
+    // a lone carriage return (classic Mac OS line endings) is not a line
+    // break here, while editors show one: a file whose first line is a
+    // comment would otherwise read as one long comment, silently empty
+    let bytes = text.as_bytes();
+    if let Some(at) = bytes
+        .iter()
+        .enumerate()
+        .position(|(i, b)| *b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+    {
+        diags.push(
+            Diagnostic::new(
+                crate::diag::Code::Syntax,
+                Span::new(file, at, at + 1),
+                "a lone carriage return (`\\r`) is not a line break",
+            )
+            .with_help("save the file with Unix (`\\n`) or Windows (`\\r\\n`) line endings"),
+        );
+        diags.sort_by_key(|d| (d.span.start, d.span.end));
+    }
     (ast, diags)
 }
 
