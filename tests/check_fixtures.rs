@@ -1456,7 +1456,10 @@ fn shadowed_rule_help_fits_the_reason() {
     assert!(h.contains("raise this rule's priority"), "{h}");
     assert!(!h.contains("move it above"), "{h}");
     let h = help("same-action-earlier");
-    assert!(h.contains("move it above"), "{h}");
+    assert!(
+        h.contains("raise its priority") && h.contains("moving it above"),
+        "{h}"
+    );
 }
 
 /// When the automation baseline wins, there is no "stricter rule" to
@@ -1532,4 +1535,92 @@ fn help_is_as_specific_as_documented() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---- the docs pages ---------------------------------------------------------------------
+
+/// The text of the first fenced block of `lang` after the heading `heading`,
+/// with its byte range in the page.
+fn block_after(page: &str, heading: &str, lang: &str) -> Option<(String, std::ops::Range<usize>)> {
+    let at = page.find(&format!("\n{heading}\n"))?;
+    let open = format!("```{lang}\n");
+    let start = at + page[at..].find(&open)? + open.len();
+    let end = start + page[start..].find("```")?;
+    Some((page[start..end].to_string(), start..end))
+}
+
+/// What `check` says about a docs page's "Wrong" policy, in the pages'
+/// short form: `severity[code]: message`, ` --> file:line:column`, `help: ...`.
+fn what_you_see(code: &str, policy: &str) -> String {
+    let checked = Checked::from_sources(vec![SourceFile::new("policy.handover", policy)]);
+    let Some(d) = checked.diagnostics.iter().find(|d| d.code.as_str() == code) else {
+        return format!("(no `{code}` diagnostic)\n");
+    };
+    let (line, col) = checked.files[0].line_col(d.span.start);
+    let severity = if d.is_error() { "error" } else { "warning" };
+    let mut out = format!(
+        "{severity}[{code}]: {}\n --> policy.handover:{line}:{col}\n",
+        d.message
+    );
+    if let Some(h) = &d.help {
+        out.push_str(&format!("help: {h}\n"));
+    }
+    if let Some(ex) = &d.example {
+        out.push_str(&format!("for example: {ex}\n"));
+    }
+    out
+}
+
+/// Each page of docs/diagnostics shows exactly what `check` says about its
+/// "Wrong" example, and its "Right" example is clean of that code. Rewrite
+/// the pages' blocks with `HANDOVER_UPDATE_DOCS=1 cargo test --test
+/// check_fixtures docs_pages` and read the diff.
+#[test]
+fn docs_pages_show_what_check_says() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics");
+    let update = std::env::var_os("HANDOVER_UPDATE_DOCS").is_some();
+    let mut failures = Vec::new();
+    let mut pages = 0;
+    for code in Code::ALL {
+        let path = dir.join(format!("{}.md", code.as_str()));
+        let page = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("no docs page {}: {e}", path.display()));
+        let Some((wrong, _)) = block_after(&page, "## Wrong", "handover") else {
+            failures.push(format!("{}: no `## Wrong` handover block", path.display()));
+            continue;
+        };
+        let Some((shown, range)) = block_after(&page, "## What you see", "text") else {
+            failures.push(format!(
+                "{}: no `## What you see` text block",
+                path.display()
+            ));
+            continue;
+        };
+        pages += 1;
+        let actual = what_you_see(code.as_str(), &wrong);
+        if shown != actual {
+            if update {
+                let mut new = page.clone();
+                new.replace_range(range, &actual);
+                std::fs::write(&path, new).expect("write the docs page");
+            } else {
+                failures.push(format!(
+                    "{}: the page shows\n{shown}but check says\n{actual}",
+                    path.display()
+                ));
+            }
+        }
+        if let Some((right, _)) = block_after(&page, "## Right", "handover") {
+            let checked = Checked::from_sources(vec![SourceFile::new("policy.handover", right)]);
+            if checked.diagnostics.iter().any(|d| d.code == *code) {
+                failures.push(format!(
+                    "{}: the `Right` policy still has `{}`",
+                    path.display(),
+                    code.as_str()
+                ));
+            }
+        }
+    }
+    assert!(pages >= 17, "only {pages} pages");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -538,6 +538,26 @@ fn help_teaches_with_examples() {
             "{cmd} --help has no example:\n{out}"
         );
     }
+    // on an 80-column terminal no example is wrapped: each can be pasted
+    for cmd in [
+        "check", "fmt", "compile", "decide", "test", "simulate", "diff", "init",
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_handover"))
+            .args([cmd, "--help"])
+            .env("COLUMNS", "80")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let examples = text.split("Examples:").nth(1).unwrap_or("");
+        let examples = examples.split("\n\n").next().unwrap_or("");
+        for line in examples.lines().filter(|l| !l.trim().is_empty()) {
+            let first = line.split_whitespace().next().unwrap_or("");
+            assert!(
+                line.starts_with("    ") || ["handover", "echo", "cat"].contains(&first),
+                "{cmd} --help wraps an example: {line:?}"
+            );
+        }
+    }
     let (_, out, _) = run(&["completions", "bash"], None);
     assert!(out.contains("handover"), "{out}");
 }

@@ -445,8 +445,10 @@ fn shadow_help(takers: &[String]) -> String {
         ways.push("raise this rule's priority above the other's");
     }
     if earlier {
+        // moving it above a rule with another queue only swaps which one
+        // is shadowed (and is then `ambiguous-route`)
         ways.push(
-            "move it above the rule with the same action and priority, or raise its priority",
+            "raise its priority so that it decides where both match; moving it above the other rule only helps when both send to the same queue",
         );
     }
     ways.push("or remove it if it is no longer needed");

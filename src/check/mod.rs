@@ -766,7 +766,10 @@ impl<'a> Checker<'a> {
                                 field.name
                             ),
                         )
-                        .with_help("add an entry for them, or an `otherwise => ACTION` line, so the choice is explicit")
+                        .with_help(format!(
+                            "add an entry for {}, or an `otherwise => ACTION` line, so the choice is explicit",
+                            if uncovered.len() == 1 { list_words(&uncovered) } else { "each of them".to_string() }
+                        ))
                         .with_fix(
                             "add the missing entries",
                             Span::new(head.file, insert_at, insert_at),

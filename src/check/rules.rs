@@ -718,6 +718,15 @@ impl Checker<'_> {
                         d.with_help(format!("did you mean `{s}`?"))
                             .with_change_to(r.span, s)
                     }
+                    // a field's name: fields are compared with numbers, not
+                    // with each other (and a `let` cannot take a field's name)
+                    None if self.model.field(n).is_some() => {
+                        // meant as a use: not also `unused`
+                        self.suggested.insert(n.to_string());
+                        d.with_help(format!(
+                        "`{fname}` is compared with a number, not with another field such as `{n}`: write a number, or a `let` threshold such as `let {fname}_limit = 0.5`"
+                    ))
+                    }
                     None => d.with_help(format!(
                         "`{fname}` takes a number; define a threshold with `let {n} = 0.5`"
                     )),

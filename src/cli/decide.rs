@@ -18,7 +18,7 @@ pub enum Format {
 /// Decide for each line of facts: the action, queue, priority and ticket.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Each input line is a JSON object: either {\"id\": ..., \"facts\": {...}} or the facts object itself.\n\nExamples:\n  handover decide policy.handover --facts facts.jsonl\n  echo '{\"category\": \"refund\", \"value\": \"vip\"}' | handover decide policy.handover --facts - --explain --format human"
+    after_help = "Each input line is a JSON object: either {\"id\": ..., \"facts\": {...}} or the facts object itself.\n\nExamples:\n  handover decide policy.handover --facts facts.jsonl\n  echo '{\"category\": \"refund\", \"value\": \"vip\"}' | \\\n    handover decide policy.handover --facts - --explain --format human"
 )]
 pub struct Args {
     /// The policy file or directory

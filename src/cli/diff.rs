@@ -16,7 +16,8 @@ pub enum Format {
 /// Show where two policies decide differently (action, queue or priority).
 #[derive(clap::Args)]
 #[command(
-    after_help = "Exit status: 0 when the policies decide the same everywhere, 1 when they differ, 2 usage or I/O error.\n\nExamples:\n  handover diff policy-v1.handover policy-v2.handover\n  handover diff main/policy/ branch/policy/ --conversations last-week.jsonl --format json"
+    after_help = "Exit status: 0 when no difference was found (the output says when the comparison
+was not exhaustive), 1 when they differ, 2 usage or I/O error.\n\nExamples:\n  handover diff policy-v1.handover policy-v2.handover\n  handover diff main/policy/ branch/policy/ \\\n    --conversations last-week.jsonl --format json"
 )]
 pub struct Args {
     /// The current policy

@@ -4,10 +4,10 @@ use super::{CliError, FAILED, OK};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-/// Format policies in the one canonical layout (comments kept, meaning unchanged).
+/// Format policies in the one canonical layout (comments kept, decisions unchanged; an unnamed rule is named after its new line).
 #[derive(clap::Args)]
 #[command(
-    after_help = "Files are rewritten in place; `-` formats standard input to standard output.\nA file with syntax errors is left as it is and its errors are shown.\n\nExamples:\n  handover fmt policies/\n  handover fmt --check policy.handover     # in CI: exit 1 if a file is not formatted"
+    after_help = "Files are rewritten in place; `-` formats standard input to standard output.\nA file with syntax errors is left as it is and its errors are shown.\n\nExamples:\n  handover fmt policies/\n  handover fmt --check policy.handover   # in CI: exit 1 if not formatted"
 )]
 pub struct Args {
     /// Policy files or directories; `-` reads standard input

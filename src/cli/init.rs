@@ -30,9 +30,10 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         .collect();
     if !existing.is_empty() {
         return Err(CliError::Usage(format!(
-            "{} already {}; `handover init` never overwrites files. Pick another directory: `handover init my-policy`",
+            "{} already {}; `handover init` never overwrites files. Pick another directory, such as `handover init {}`",
             existing.join(" and "),
-            if existing.len() == 1 { "exists" } else { "exist" }
+            if existing.len() == 1 { "exists" } else { "exist" },
+            fresh_dir(&args.dir).display()
         )));
     }
     std::fs::create_dir_all(&args.dir)
@@ -52,4 +53,24 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         args.dir.join("policy.handover").display()
     );
     Ok(OK)
+}
+
+/// A directory next to `dir` that does not exist yet: `dir-2`, `dir-3`...
+fn fresh_dir(dir: &std::path::Path) -> std::path::PathBuf {
+    let base = if dir.as_os_str().is_empty() || dir == std::path::Path::new(".") {
+        std::path::PathBuf::from("my-policy")
+    } else {
+        dir.to_path_buf()
+    };
+    if !base.exists() {
+        return base;
+    }
+    let name = base
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (2..1000)
+        .map(|i| base.with_file_name(format!("{name}-{i}")))
+        .find(|p| !p.exists())
+        .unwrap_or(base)
 }

@@ -17,7 +17,7 @@ pub enum Format {
 /// Replay conversations through a policy and report the escalation KPIs.
 #[derive(clap::Args)]
 #[command(
-    after_help = "KPIs: precision, missed, automation, completeness, routing (see docs/simulate-report.md).\n\nExamples:\n  handover simulate policy.handover --conversations conversations.jsonl\n  handover simulate policy/ --conversations week48.jsonl --format html -o report.html\n  handover simulate policy/ --conversations week48.jsonl --baseline week47.json --fail-under precision=0.9 --fail-over missed=0.05"
+    after_help = "KPIs: precision, missed, automation, completeness, routing (see docs/simulate-report.md).\n\nExamples:\n  handover simulate policy.handover --conversations conversations.jsonl\n  handover simulate policy/ --conversations week48.jsonl \\\n    --format html -o report.html\n  handover simulate policy/ --conversations week48.jsonl \\\n    --baseline week47.json --fail-under precision=0.9 --fail-over missed=0.05"
 )]
 pub struct Args {
     /// The policy file or directory

@@ -156,7 +156,7 @@ pub fn compile(model: &Model) -> (Table, Vec<Diagnostic>) {
                         MAX_ROWS_PER_RULE
                     ),
                 )
-                .with_help("each `or` inside an `and` multiplies the rows: split the rule into several simpler rules"),
+                .with_help("each `or` inside an `and` multiplies the rows: split the rule into several simpler rules, or replace `or`s over one field with `in { ... }`, `has any { ... }` or one `matches` pattern"),
             );
             continue;
         }
