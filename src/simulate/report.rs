@@ -405,7 +405,7 @@ pub fn human(report: &Json, colour: bool) -> String {
         }
         s.push_str(&format!("\n{}\n", bold(title)));
         let earlier = |k: &str| match was {
-            Some(w) => format!("   was {}", w.get(k).map_or("—".to_string(), |v| fmt_v(v))),
+            Some(w) => format!("   was {}", w.get(k).map_or("—".to_string(), fmt_v)),
             None => String::new(),
         };
         for (k, v) in &m {
