@@ -129,6 +129,7 @@ mod completion {
             "ticket $0",
             "ticket requires question, $0",
             "queue \"x\" $0",
+            "let floor = $0",
             "# a comment $0",
         ];
         let mut out = String::new();

@@ -273,7 +273,12 @@ impl<'a> Ctx<'a> {
             return;
         };
         match self.t(first) {
-            "policy" | "let" => {}
+            "policy" => {}
+            "let" => {
+                if toks.len() == 3 && self.is(toks.get(2), "=") {
+                    self.let_values();
+                }
+            }
             "field" => self.field_decl(toks),
             "queue" => {
                 if toks.len() == 2 && toks.get(1).is_some_and(|t| t.is_str()) {
@@ -402,6 +407,47 @@ impl<'a> Ctx<'a> {
                 v.clone(),
                 false,
                 format!("0{i:04}"),
+            );
+        }
+    }
+
+    /// What a `let` can stand for besides a number or text: each declared
+    /// value name once, with the fields that have it, and `true`/`false`.
+    fn let_values(&mut self) {
+        let model = self.a.model();
+        let mut names: Vec<(String, Vec<String>)> = Vec::new();
+        for f in &model.fields {
+            for v in f.ty.values() {
+                match names.iter_mut().find(|(n, _)| n == v) {
+                    Some((_, owners)) => owners.push(f.name.clone()),
+                    None => names.push((v.clone(), vec![f.name.clone()])),
+                }
+            }
+        }
+        for (i, (v, owners)) in names.into_iter().enumerate() {
+            let detail = format!(
+                "value of {}",
+                crate::diag::list_words(&owners).replace(" or ", " and ")
+            );
+            self.push(
+                v.clone(),
+                CompletionKind::Value,
+                Some(detail),
+                None,
+                v,
+                false,
+                format!("0{i:04}"),
+            );
+        }
+        for b in ["true", "false"] {
+            self.push(
+                b.to_string(),
+                CompletionKind::Keyword,
+                Some("for a bool field".to_string()),
+                None,
+                b.to_string(),
+                false,
+                format!("1{b}"),
             );
         }
     }
