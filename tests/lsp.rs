@@ -273,6 +273,19 @@ mod hover {
         let h = ide::hover(&a, 0, a.text(0).find("60%").unwrap_or(0) + 2).expect("hover");
         assert_eq!(h.markdown, "`60%` = 0.6");
     }
+
+    /// The counts agree with references: a rule with an error counts too.
+    #[test]
+    fn counts_include_rules_with_errors() {
+        let text = "field c: enum { a, b }\nqueue \"q\"\n\
+            rule \"ok\" when c = a then route \"q\"\n\
+            rule \"typo\" when c = zz then route \"q\"\n";
+        let a = Analysis::single("t.handover", text);
+        let q = ide::hover(&a, 0, offset_of(text, "\"q\"", 0, 1)).expect("hover");
+        assert!(q.markdown.ends_with("named by 2 rules"), "{}", q.markdown);
+        let c = ide::hover(&a, 0, offset_of(text, "c:", 0, 0)).expect("hover");
+        assert!(c.markdown.ends_with("read by 2 rules"), "{}", c.markdown);
+    }
 }
 
 mod navigation {

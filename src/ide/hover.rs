@@ -87,11 +87,14 @@ fn symbol(a: &Analysis, s: &Symbol) -> Option<String> {
                 md.push_str("\n\n");
                 md.push_str(d);
             }
-            let rules = model
-                .rules
-                .iter()
-                .filter(|r| cond_reads(&r.cond, model.field(name).unwrap_or(usize::MAX)))
-                .count();
+            // counted in the text, so that a rule with an error counts too
+            let rules = rules_where(a, |r| {
+                a.index.of(s).any(|o| {
+                    o.span.file == r.when_span.file
+                        && o.span.start >= r.when_span.end
+                        && o.span.end <= r.action.span.start
+                })
+            });
             md.push_str(&format!("\n\nread by {} rule{}", rules, plural(rules)));
             md
         }
@@ -156,15 +159,24 @@ fn symbol(a: &Analysis, s: &Symbol) -> Option<String> {
                 md.push_str("\n\n");
                 md.push_str(d);
             }
-            let rules = model
-                .rules
-                .iter()
-                .filter(|r| r.action.queue.as_deref() == Some(name.as_str()))
-                .count();
+            let rules = rules_where(a, |r| {
+                r.action.queue.as_ref().is_some_and(|q| q.value == *name)
+            });
             md.push_str(&format!("\n\nnamed by {} rule{}", rules, plural(rules)));
             md
         }
     })
+}
+
+/// How many rule statements of the policy's files satisfy `pred`,
+/// checked or not.
+fn rules_where(a: &Analysis, pred: impl Fn(&crate::syntax::ast::RuleDecl) -> bool) -> usize {
+    a.checked
+        .asts
+        .iter()
+        .flat_map(|ast| &ast.stmts)
+        .filter(|st| matches!(&st.kind, crate::syntax::ast::StmtKind::Rule(r) if pred(r)))
+        .count()
 }
 
 fn plural(n: usize) -> &'static str {
@@ -172,15 +184,6 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
-    }
-}
-
-fn cond_reads(c: &crate::check::model::CondM, field: usize) -> bool {
-    use crate::check::model::CondM;
-    match c {
-        CondM::Or(p) | CondM::And(p) => p.iter().any(|x| cond_reads(x, field)),
-        CondM::Not(x) => cond_reads(x, field),
-        CondM::Atom(a) => a.field == field,
     }
 }
 
