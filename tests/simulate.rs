@@ -27,6 +27,13 @@ const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/simulate"
 /// `simulate --format json` of a policy on conversations, both written to a
 /// scratch folder of their own; the run must succeed.
 fn simulate_json(name: &str, policy: &str, conversations: &[Value]) -> Value {
+    let (code, report) = simulate_run(name, policy, conversations);
+    assert_eq!(code, 0, "{report}");
+    report
+}
+
+/// `simulate --format json` as [`simulate_json`]: its exit status and report.
+fn simulate_run(name: &str, policy: &str, conversations: &[Value]) -> (i32, Value) {
     let dir = tempdir().join(name);
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("p.handover");
@@ -42,8 +49,8 @@ fn simulate_json(name: &str, policy: &str, conversations: &[Value]) -> Value {
         "--format",
         "json",
     ]);
-    assert_eq!(code, 0, "{err}");
-    serde_json::from_str(&out).unwrap()
+    let report = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    (code, report)
 }
 
 #[test]
@@ -155,10 +162,7 @@ fn the_filled_message_and_turns_complete_a_ticket() {
 /// conversation is not quietly left out of one KPI.
 #[test]
 fn wrong_kinds_of_labels_are_errors() {
-    let dir = tempdir().join("kinds");
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("p.handover");
-    std::fs::write(&p, "field turns: int 0..2\nfield message: text\nqueue \"q\"\nrule \"late\" when turns = 2 and message contains \"third\" then route \"q\"\n").unwrap();
+    let policy = "field turns: int 0..2\nfield message: text\nqueue \"q\"\nrule \"late\" when turns = 2 and message contains \"third\" then route \"q\"\n";
     let customer = json!({"role": "customer", "text": "hi"});
     let lines = [
         json!({"id": "text", "turns": [{"role": "customer", "text": 5}]}),
@@ -171,22 +175,8 @@ fn wrong_kinds_of_labels_are_errors() {
         // the third customer turn on `int 0..2`: turns is 2 ("2 or more")
         json!({"id": "good", "turns": [customer, customer, {"role": "customer", "text": "third"}]}),
     ];
-    let convs = dir.join("c.jsonl");
-    std::fs::write(
-        &convs,
-        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
-    )
-    .unwrap();
-    let (code, out, _) = handover(&[
-        "simulate",
-        p.to_str().unwrap(),
-        "--conversations",
-        convs.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let (code, r) = simulate_run("kinds", policy, &lines);
     assert_eq!(code, 1);
-    let r: Value = serde_json::from_str(&out).unwrap();
     let errors: Vec<(String, String)> = r["errors"]
         .as_array()
         .unwrap()
