@@ -30,16 +30,14 @@ impl FieldType {
     }
 
     /// The kind with its article: "an enum", "a level", "an int".
-    pub fn a_kind(&self) -> &'static str {
-        match self {
-            FieldType::Enum(_) => "an enum",
-            FieldType::Level(_) => "a level",
-            FieldType::Set(_) => "a set",
-            FieldType::Number { .. } => "a number",
-            FieldType::Int { .. } => "an int",
-            FieldType::Bool => "a bool",
-            FieldType::Text => "a text",
-        }
+    pub fn a_kind(&self) -> String {
+        let kind = self.kind_name();
+        let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {kind}")
     }
 
     /// The named values of an enum, level or set.
