@@ -102,6 +102,8 @@ impl SourceFile {
         let offset = self.clamp(offset);
         let line = self.line_of(offset);
         let start = self.line_start(line);
+        // the `\r` of a `\r\n` belongs to the line break, as LSP counts
+        let offset = offset.min(self.content_end(line));
         let col: usize = self
             .text
             .get(start..offset)
@@ -116,17 +118,29 @@ impl SourceFile {
             return self.text.len();
         }
         let start = self.line_start(line);
-        let end = self.line_start(line + 1).min(self.text.len());
+        let content = self.text.get(start..self.content_end(line)).unwrap_or("");
         let mut units = 0u32;
-        let line_text = self.text.get(start..end).unwrap_or("");
-        for (i, ch) in line_text.char_indices() {
-            if units >= col || ch == '\n' {
+        for (i, ch) in content.char_indices() {
+            if units >= col {
                 return start + i;
             }
             units += ch.len_utf16() as u32;
         }
-        let trimmed = line_text.strip_suffix('\n').unwrap_or(line_text);
-        start + trimmed.len()
+        start + content.len()
+    }
+
+    /// Where a 0-based line's text ends: before its `\n` or `\r\n`.
+    pub fn content_end(&self, line: usize) -> usize {
+        let start = self.line_start(line);
+        let end = self.line_start(line + 1).min(self.text.len());
+        let line_text = self.text.get(start..end).unwrap_or("");
+        let content = line_text.strip_suffix('\n').unwrap_or(line_text);
+        let content = if content.len() < line_text.len() {
+            content.strip_suffix('\r').unwrap_or(content)
+        } else {
+            content
+        };
+        start + content.len()
     }
 
     /// The text of a span, or "" when the span does not fit this file.

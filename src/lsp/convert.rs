@@ -23,9 +23,7 @@ pub fn offset(f: &SourceFile, pos: Position, enc: Encoding) -> usize {
                 return f.text.len();
             }
             let start = f.line_start(line);
-            let end = f.line_start(line + 1).min(f.text.len());
-            let line_text = f.text.get(start..end).unwrap_or("");
-            let content = line_text.strip_suffix('\n').unwrap_or(line_text).len();
+            let content = f.content_end(line).saturating_sub(start);
             lexer::clamp(&f.text, start + (pos.character as usize).min(content))
         }
     }
@@ -41,6 +39,7 @@ pub fn position(f: &SourceFile, offset: usize, enc: Encoding) -> Position {
         Encoding::Utf8 => {
             let offset = f.clamp(offset);
             let line = f.line_of(offset);
+            let offset = offset.min(f.content_end(line));
             Position {
                 line: line as u32,
                 character: offset.saturating_sub(f.line_start(line)) as u32,
@@ -95,6 +94,23 @@ mod tests {
         assert_eq!(offset(&f, Position::new(0, 99), Encoding::Utf8), 2);
         // inside a character: back to its start
         assert_eq!(offset(&f, Position::new(1, 1), Encoding::Utf8), 3);
+    }
+
+    /// The `\r` of `\r\n` is part of the line break: a position past the
+    /// end of a line lands before it, and no range ends after it.
+    #[test]
+    fn crlf_line_ends() {
+        let f = SourceFile::new("t", "ab\r\ncd\r\n");
+        for enc in [Encoding::Utf8, Encoding::Utf16] {
+            assert_eq!(offset(&f, Position::new(0, 99), enc), 2, "{enc:?}");
+            assert_eq!(position(&f, 3, enc), Position::new(0, 2), "{enc:?}");
+            assert_eq!(position(&f, 2, enc), Position::new(0, 2), "{enc:?}");
+            assert_eq!(position(&f, 4, enc), Position::new(1, 0), "{enc:?}");
+            assert_eq!(offset(&f, Position::new(1, 1), enc), 5, "{enc:?}");
+        }
+        // a lone `\r` at the end of a line is text
+        let f = SourceFile::new("t", "ab\r");
+        assert_eq!(offset(&f, Position::new(0, 99), Encoding::Utf16), 3);
     }
 }
 
