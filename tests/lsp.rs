@@ -671,6 +671,29 @@ when category = refund and valeu >= vip then route \"billing-priority\" priority
 rule \"gap\" when confidence < 60% then route \"kb-gaps\"
 ";
 
+    /// `shutdown` and `exit` sent together: the shutdown is answered and
+    /// the exit status is 0 (the protocol library alone cancelled the
+    /// shutdown still running when `exit` came).
+    #[test]
+    fn shutdown_then_exit_at_once() {
+        for _ in 0..5 {
+            let mut c = Client::start();
+            c.initialize(json!({}), json!({}), None);
+            let mut both = Vec::new();
+            for body in [
+                json!({"jsonrpc": "2.0", "id": 99, "method": "shutdown"}),
+                json!({"jsonrpc": "2.0", "method": "exit"}),
+            ] {
+                let body = body.to_string();
+                both.extend(format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes());
+            }
+            c.send_raw(&both);
+            let answer = c.response(99);
+            assert_eq!(answer.get("result"), Some(&Value::Null), "{answer}");
+            assert_eq!(c.wait_exit(), Some(0));
+        }
+    }
+
     /// Snippets (`${1:a}`) only for a client that says it expands them.
     #[test]
     fn snippets_only_for_clients_that_support_them() {

@@ -19,11 +19,42 @@ const MAX_BODY: usize = 512 * 1024 * 1024;
 /// What one frame from the editor turned out to be.
 enum Frame {
     /// A message the library decodes: pass it on.
-    Pass(Vec<u8>),
+    Pass(Vec<u8>, Passed),
     /// A message to answer here with this error response.
     Answer(Value),
     /// Nothing to pass on or answer (an empty body).
     Skip,
+}
+
+/// What a passed message means to the guard.
+#[derive(Debug, PartialEq)]
+enum Passed {
+    /// A `shutdown` request, with its id.
+    Shutdown(Value),
+    /// The `exit` notification.
+    Exit,
+    Other,
+}
+
+/// The `shutdown` request in flight: `exit` waits for its answer, since the
+/// library drops the requests still running when `exit` arrives (a client
+/// that sends both at once got "Canceled" and exit status 1).
+#[derive(Default)]
+pub struct Shutdown {
+    pending: std::sync::Mutex<Option<Value>>,
+    answered: tokio::sync::Notify,
+}
+
+impl Shutdown {
+    fn pending(&self) -> Option<Value> {
+        self.pending.lock().ok().and_then(|p| p.clone())
+    }
+
+    fn set_pending(&self, id: Option<Value>) {
+        if let Ok(mut p) = self.pending.lock() {
+            *p = id;
+        }
+    }
 }
 
 /// An error response, with the request's id when it has a usable one.
@@ -58,10 +89,15 @@ fn classify(body: Vec<u8>) -> Frame {
                 &format!("Method not found: `{}`", req.method()),
             ));
         }
-        return Frame::Pass(body);
+        let passed = match (req.method(), req.id().is_some()) {
+            ("shutdown", true) => Passed::Shutdown(value.get("id").cloned().unwrap_or_default()),
+            ("exit", false) => Passed::Exit,
+            _ => Passed::Other,
+        };
+        return Frame::Pass(body, passed);
     }
     if serde_json::from_value::<Response>(value).is_ok() {
-        return Frame::Pass(body);
+        return Frame::Pass(body, Passed::Other);
     }
     Frame::Answer(error_response(
         id,
@@ -107,8 +143,12 @@ async fn read_header<R: AsyncRead + Unpin>(
 
 /// Read frames from the editor until its input ends: pass the good ones to
 /// the library, send answers for the others to the writer.
-pub async fn read_client<R, W>(input: R, mut server: W, answers: UnboundedSender<Vec<u8>>)
-where
+pub async fn read_client<R, W>(
+    input: R,
+    mut server: W,
+    answers: UnboundedSender<Vec<u8>>,
+    shutdown: std::sync::Arc<Shutdown>,
+) where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
@@ -145,7 +185,21 @@ where
             }
         };
         match frame {
-            Frame::Pass(body) => {
+            Frame::Pass(body, passed) => {
+                match passed {
+                    Passed::Shutdown(id) => shutdown.set_pending(Some(id)),
+                    Passed::Exit => {
+                        if shutdown.pending().is_some() {
+                            let wait = shutdown.answered.notified();
+                            if shutdown.pending().is_some() {
+                                let _ =
+                                    tokio::time::timeout(std::time::Duration::from_secs(5), wait)
+                                        .await;
+                            }
+                        }
+                    }
+                    Passed::Other => {}
+                }
                 let head = format!("Content-Length: {}\r\n\r\n", body.len());
                 if server.write_all(head.as_bytes()).await.is_err()
                     || server.write_all(&body).await.is_err()
@@ -175,51 +229,76 @@ fn encode(value: &Value) -> Vec<u8> {
 /// Copy whole frames from the library and the guard's answers to the
 /// editor, never interleaving two frames. Ends when the library's output
 /// ends.
-pub async fn write_client<R, W>(server: R, mut answers: UnboundedReceiver<Vec<u8>>, mut output: W)
-where
+pub async fn write_client<R, W>(
+    server: R,
+    mut answers: UnboundedReceiver<Vec<u8>>,
+    mut output: W,
+    shutdown: std::sync::Arc<Shutdown>,
+) where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let mut server = BufReader::new(server);
-    let mut open = true;
-    loop {
-        tokio::select! {
-            frame = read_frame(&mut server) => {
-                let Some(frame) = frame else { break };
-                if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
-                    return;
+    // reading a frame is not cancel-safe: it runs on its own, and the
+    // frames come through a channel that `select!` may poll and drop
+    let (frames_tx, mut frames) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let pump = async move {
+        let mut server = BufReader::new(server);
+        while let Some(body) = read_frame(&mut server).await {
+            if let Some(id) = shutdown.pending() {
+                let answers_it = serde_json::from_slice::<Value>(&body)
+                    .is_ok_and(|v| v.get("id") == Some(&id) && v.get("method").is_none());
+                if answers_it {
+                    shutdown.set_pending(None);
+                    shutdown.answered.notify_waiters();
                 }
             }
-            answer = answers.recv(), if open => {
-                match answer {
-                    Some(bytes) => {
-                        if output.write_all(&bytes).await.is_err() || output.flush().await.is_err() {
-                            return;
-                        }
+            let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+            out.extend_from_slice(&body);
+            if frames_tx.send(out).is_err() {
+                break;
+            }
+        }
+    };
+    let write = async move {
+        let mut open = true;
+        loop {
+            tokio::select! {
+                frame = frames.recv() => {
+                    let Some(frame) = frame else { break };
+                    if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
+                        return;
                     }
-                    None => open = false,
+                }
+                answer = answers.recv(), if open => {
+                    match answer {
+                        Some(bytes) => {
+                            if output.write_all(&bytes).await.is_err() || output.flush().await.is_err() {
+                                return;
+                            }
+                        }
+                        None => open = false,
+                    }
                 }
             }
         }
-    }
-    while let Ok(bytes) = answers.try_recv() {
-        if output.write_all(&bytes).await.is_err() {
-            return;
+        while let Ok(bytes) = answers.try_recv() {
+            if output.write_all(&bytes).await.is_err() {
+                return;
+            }
         }
-    }
-    let _ = output.flush().await;
+        let _ = output.flush().await;
+    };
+    tokio::join!(pump, write);
 }
 
-/// One frame as the library wrote it (`Content-Length: N`, a blank line,
-/// N bytes), header included; `None` when its output has ended.
+/// One frame's body as the library wrote it (`Content-Length: N`, a blank
+/// line, N bytes); `None` when its output has ended.
 async fn read_frame<R: AsyncRead + Unpin>(input: &mut BufReader<R>) -> Option<Vec<u8>> {
     let length = read_header(input).await.ok()??;
     let length = length?;
     let mut body = vec![0; length];
     input.read_exact(&mut body).await.ok()?;
-    let mut out = format!("Content-Length: {length}\r\n\r\n").into_bytes();
-    out.extend_from_slice(&body);
-    Some(out)
+    Some(body)
 }
 
 #[cfg(test)]

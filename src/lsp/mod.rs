@@ -45,11 +45,18 @@ pub fn run() -> i32 {
         let (to_server, server_in) = tokio::io::duplex(1 << 16);
         let (server_out, from_server) = tokio::io::duplex(1 << 16);
         let (answers, answered) = tokio::sync::mpsc::unbounded_channel();
-        let reader = tokio::spawn(framing::read_client(tokio::io::stdin(), to_server, answers));
+        let shutdown = Arc::new(framing::Shutdown::default());
+        let reader = tokio::spawn(framing::read_client(
+            tokio::io::stdin(),
+            to_server,
+            answers,
+            shutdown.clone(),
+        ));
         let writer = tokio::spawn(framing::write_client(
             from_server,
             answered,
             tokio::io::stdout(),
+            shutdown,
         ));
         Server::new(server_in, server_out, socket)
             .serve(service)
