@@ -694,6 +694,32 @@ rule \"gap\" when confidence < 60% then route \"kb-gaps\"
         }
     }
 
+    /// A file of the policy's folder that is not UTF-8 is reported where
+    /// it is, not left out (which made its fields unknown elsewhere).
+    #[test]
+    fn a_sibling_file_that_is_not_utf8_is_reported() {
+        let dir = temp_dir("latin1");
+        let a = dir.join("a.handover");
+        let b = dir.join("b.handover");
+        let text = "queue \"q\"\nrule \"r\" when vip then route \"q\"\n";
+        std::fs::write(&a, text).expect("write");
+        std::fs::write(&b, b"## Kundenstatus f\xfcr VIPs\nfield vip: bool\n").expect("write");
+        let mut c = Client::start();
+        c.initialize(json!({}), json!({}), Some(&dir));
+        c.open(&uri(&a), text);
+        assert_eq!(c.diagnostics(&uri(&a), Some(1)), Vec::<Value>::new());
+        let on_b = c.diagnostics(&uri(&b), None);
+        assert_eq!(on_b.len(), 1, "{on_b:?}");
+        assert!(
+            on_b[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("not valid UTF-8")),
+            "{on_b:?}"
+        );
+        assert_eq!(on_b[0]["range"]["start"], pos(0, 17));
+        c.finish();
+    }
+
     /// Snippets (`${1:a}`) only for a client that says it expands them.
     #[test]
     fn snippets_only_for_clients_that_support_them() {
