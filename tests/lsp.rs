@@ -554,6 +554,28 @@ mod lenses {
         insta::assert_snapshot!(out.join("\n"));
     }
 
+    /// The lenses count what `simulate` counts: the replay goes turn by
+    /// turn and stops at the handoff, so a later turn's facts do not undo
+    /// the rule that escalated.
+    #[test]
+    fn conversations_are_replayed_turn_by_turn() {
+        let a = Analysis::single(
+            "t",
+            "field sentiment: level { angry < neutral < positive }\nfield message: text\n\
+             queue \"care\"\n\
+             rule \"upset\" when sentiment <= angry then route \"care\"\n\
+             rule \"cancel\" when message contains \"cancel\" then route \"care\"\n",
+        );
+        let lines = [
+            r#"{"id":"c1","turns":[{"role":"customer","text":"hi","facts":{"sentiment":"angry"}},{"role":"agent","text":"sorry"},{"role":"customer","text":"ok","facts":{"sentiment":"positive"}}]}"#,
+            r#"{"id":"c2","turns":[{"role":"customer","text":"I want to cancel"},{"role":"customer","text":"never mind"}]}"#,
+        ];
+        let stats = ide::ConversationStats::from_lines(&a, lines).expect("stats");
+        assert_eq!((stats.decided, stats.skipped), (2, 0));
+        assert_eq!(stats.matched, [1, 1]);
+        assert_eq!(stats.wins, [1, 1]);
+    }
+
     #[test]
     fn nothing_runs_with_errors() {
         let a = Analysis::single("b", &fixture("broken.handover"));

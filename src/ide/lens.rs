@@ -2,8 +2,6 @@
 //! often each rule matches and wins over sample conversations.
 
 use super::Analysis;
-use crate::check::model::FieldType;
-use crate::facts::Facts;
 use crate::span::Span;
 use std::io::BufRead;
 use std::path::Path;
@@ -41,30 +39,41 @@ impl ConversationStats {
         Self::from_lines(a, lines)
     }
 
-    /// Decide every line (a conversation: its facts, then each turn's in
-    /// order, merged, decided once). None when the policy has errors.
+    /// Replay every line as `simulate` does (turn by turn, the first
+    /// `route` or `human` final), counting the final decision's matched
+    /// rules and winner. None when the policy has errors.
     pub fn from_lines<I, S>(a: &Analysis, lines: I) -> Option<ConversationStats>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
         a.evaluator()?;
+        // the same policy as `simulate` replays (no errors: checked above)
+        let policy = crate::Checked {
+            files: a.checked.files.clone(),
+            asts: a.checked.asts.clone(),
+            model: a.checked.model.clone(),
+            diagnostics: Vec::new(),
+            table: a.checked.table.clone(),
+        }
+        .into_policy()
+        .ok()?;
         let n = a.model().rules.len();
         let mut st = ConversationStats {
             matched: vec![0; n],
             wins: vec![0; n],
             ..ConversationStats::default()
         };
-        for line in lines {
+        for (i, line) in lines.into_iter().enumerate() {
             let line = line.as_ref();
             if line.trim().is_empty() {
                 continue;
             }
-            let Some(facts) = conversation_facts(a, line) else {
+            let Ok(outcome) = crate::simulate::replay(&policy, i + 1, line) else {
                 st.skipped += 1;
                 continue;
             };
-            let Some(d) = a.decide(&facts) else { continue };
+            let d = outcome.decision;
             st.decided += 1;
             for r in &d.matched_index {
                 if let Some(c) = st.matched.get_mut(*r) {
@@ -77,62 +86,6 @@ impl ConversationStats {
         }
         Some(st)
     }
-}
-
-/// The merged facts of one conversation line.
-fn conversation_facts(a: &Analysis, line: &str) -> Option<Facts> {
-    let model = a.model();
-    let json: serde_json::Value = serde_json::from_str(line).ok()?;
-    let obj = json.as_object()?;
-    let mut facts = Facts::empty(model);
-    let mut any = false;
-    if let Some(f) = obj.get("facts").filter(|f| !f.is_null()) {
-        facts.merge_json(model, f).ok()?;
-        any = true;
-    }
-    let mut customer_turns = 0i64;
-    let mut last_text: Option<&str> = None;
-    if let Some(turns) = obj.get("turns").and_then(|t| t.as_array()) {
-        any = true;
-        for t in turns {
-            if let Some(f) = t.get("facts").filter(|f| !f.is_null()) {
-                facts.merge_json(model, f).ok()?;
-            }
-            if t.get("role").and_then(|r| r.as_str()) == Some("customer") {
-                customer_turns += 1;
-                if let Some(text) = t.get("text").and_then(|x| x.as_str()) {
-                    last_text = Some(text);
-                }
-            }
-        }
-    }
-    if !any {
-        return None;
-    }
-    // SPEC 4: `message` and `turns` are filled in unless the facts give them
-    if let Some(fi) = model.field("message") {
-        if facts.get(fi).is_none()
-            && model
-                .fields
-                .get(fi)
-                .is_some_and(|f| f.ty == FieldType::Text)
-        {
-            if let Some(t) = last_text {
-                let _ = facts.set(model, "message", &serde_json::json!(t));
-            }
-        }
-    }
-    if let Some(fi) = model.field("turns") {
-        if facts.get(fi).is_none()
-            && model
-                .fields
-                .get(fi)
-                .is_some_and(|f| matches!(f.ty, FieldType::Int { .. }))
-        {
-            let _ = facts.set(model, "turns", &serde_json::json!(customer_turns));
-        }
-    }
-    Some(facts)
 }
 
 /// `5000` as `5,000`.
