@@ -419,6 +419,8 @@ mod navigation {
             rule \"a\" when category = refund then route \"q\"\n\
             rule \"b\" when category = billing and then route \"q\"\n";
         let a = Analysis::single("t", broken);
+        // prepareRename refuses already, whatever the new name will be
+        assert!(ide::prepare_rename(&a, 0, offset_of(broken, "category:", 0, 0)).is_err());
         for (at, new) in [
             (offset_of(broken, "category:", 0, 0), "topic"),
             (offset_of(broken, "\"q\"\nrule", 0, 1), "queue"),

@@ -76,6 +76,8 @@ pub fn prepare_rename(
     let o = at(a, file, offset).ok_or_else(|| {
         RenameError("only fields, values, thresholds (`let`) and queues can be renamed".into())
     })?;
+    // what `rename` would refuse whatever the new name, refused up front
+    rename(a, file, offset, o.symbol.name())?;
     Ok((edit_span(o), o.symbol.name().to_string()))
 }
 
@@ -183,9 +185,9 @@ pub fn rename(
             }
         }
     }
-    if let Some(line) = use_in_broken_statement(a, &sym) {
+    if let Some((file, line)) = use_in_broken_statement(a, &sym) {
         return Err(RenameError(format!(
-            "`{}` is also written on line {line}, in a statement that does not parse, which rename cannot see: fix that statement first",
+            "`{}` is also written on line {line}{file}, in a statement that does not parse, which rename cannot see: fix that statement first",
             sym.name()
         )));
     }
@@ -216,8 +218,9 @@ pub fn rename(
 }
 
 /// The first line (1-based) of a statement with a syntax error that
-/// writes the symbol's name: a use that the index cannot see.
-fn use_in_broken_statement(a: &Analysis, sym: &Symbol) -> Option<usize> {
+/// writes the symbol's name (with ` of FILE` in a policy of several
+/// files): a use that the index cannot see.
+fn use_in_broken_statement(a: &Analysis, sym: &Symbol) -> Option<(String, usize)> {
     for (fi, ast) in a.checked.asts.iter().enumerate() {
         let f = a.checked.files.get(fi)?;
         for stmt in &ast.stmts {
@@ -237,7 +240,15 @@ fn use_in_broken_statement(a: &Analysis, sym: &Symbol) -> Option<usize> {
                     _ => t.is_ident() && t.text(&f.text) == sym.name(),
                 });
             if hit {
-                return Some(f.line_of(stmt.span.start) + 1);
+                let file = if a.checked.files.len() > 1 {
+                    let name = std::path::Path::new(&f.name)
+                        .file_name()
+                        .map_or(f.name.clone(), |n| n.to_string_lossy().into_owned());
+                    format!(" of `{name}`")
+                } else {
+                    String::new()
+                };
+                return Some((file, f.line_of(stmt.span.start) + 1));
             }
         }
     }

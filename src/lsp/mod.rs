@@ -19,8 +19,8 @@ use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 use workspace::{Built, Group, State};
 
 /// Serve the Language Server Protocol on standard input and output.
-/// Exit status 0 after `shutdown` then `exit`, 1 when the input ended
-/// or `exit` came without `shutdown`.
+/// Exit status 0 once `shutdown` was answered (then `exit`, or the input
+/// ending), 1 when the input ended or `exit` came without `shutdown`.
 pub fn run() -> i32 {
     // every keystroke reparses the document: unchanged statements come
     // from the cache
