@@ -68,6 +68,26 @@ fn classify(body: Vec<u8>) -> Frame {
     if body.is_empty() {
         return Frame::Skip;
     }
+    // the usual case first, read once: a request or notification
+    if let Ok(req) = serde_json::from_slice::<Request>(&body) {
+        let id = || serde_json::to_value(req.id()).unwrap_or_default();
+        if req.id().is_some() && req.method().starts_with("$/") {
+            return Frame::Answer(error_response(
+                id(),
+                -32601,
+                &format!("Method not found: `{}`", req.method()),
+            ));
+        }
+        let passed = match (req.method(), req.id().is_some()) {
+            ("shutdown", true) => Passed::Shutdown(id()),
+            ("exit", false) => Passed::Exit,
+            _ => Passed::Other,
+        };
+        return Frame::Pass(body, passed);
+    }
+    if serde_json::from_slice::<Response>(&body).is_ok() {
+        return Frame::Pass(body, Passed::Other);
+    }
     let Ok(value) = serde_json::from_slice::<Value>(&body) else {
         return Frame::Answer(error_response(
             Value::Null,
@@ -81,24 +101,6 @@ fn classify(body: Vec<u8>) -> Frame {
         Some(Value::String(s)) => Value::String(s.clone()),
         _ => Value::Null,
     };
-    if let Ok(req) = serde_json::from_value::<Request>(value.clone()) {
-        if req.id().is_some() && req.method().starts_with("$/") {
-            return Frame::Answer(error_response(
-                id,
-                -32601,
-                &format!("Method not found: `{}`", req.method()),
-            ));
-        }
-        let passed = match (req.method(), req.id().is_some()) {
-            ("shutdown", true) => Passed::Shutdown(value.get("id").cloned().unwrap_or_default()),
-            ("exit", false) => Passed::Exit,
-            _ => Passed::Other,
-        };
-        return Frame::Pass(body, passed);
-    }
-    if serde_json::from_value::<Response>(value).is_ok() {
-        return Frame::Pass(body, Passed::Other);
-    }
     Frame::Answer(error_response(
         id,
         -32600,
@@ -239,8 +241,10 @@ pub async fn write_client<R, W>(
     W: AsyncWrite + Unpin,
 {
     // reading a frame is not cancel-safe: it runs on its own, and the
-    // frames come through a channel that `select!` may poll and drop
-    let (frames_tx, mut frames) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    // frames come through a channel that `select!` may poll and drop; a
+    // bounded one, so that a slow editor slows the server down rather than
+    // frames piling up in memory
+    let (frames_tx, mut frames) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
     let pump = async move {
         let mut server = BufReader::new(server);
         while let Some(body) = read_frame(&mut server).await {
@@ -254,7 +258,7 @@ pub async fn write_client<R, W>(
             }
             let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
             out.extend_from_slice(&body);
-            if frames_tx.send(out).is_err() {
+            if frames_tx.send(out).await.is_err() {
                 break;
             }
         }
@@ -320,7 +324,7 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":"a","result":null}"#,
         ] {
             assert!(
-                matches!(classify(body.as_bytes().to_vec()), Frame::Pass(_)),
+                matches!(classify(body.as_bytes().to_vec()), Frame::Pass(..)),
                 "{body}"
             );
         }
