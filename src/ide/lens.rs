@@ -107,6 +107,8 @@ pub fn thousands(n: usize) -> String {
 pub fn code_lenses(a: &Analysis, file: u32, stats: Option<&ConversationStats>) -> Vec<Lens> {
     let model = a.model();
     let mut out = Vec::new();
+    // what the figures leave out is said once, over the file's first rule
+    let mut skipped_said = false;
     if a.evaluator().is_none() {
         return out;
     }
@@ -133,10 +135,16 @@ pub fn code_lenses(a: &Analysis, file: u32, stats: Option<&ConversationStats>) -
             out.push(Lens {
                 span: r.span,
                 title: format!(
-                    "matches {} · wins {} of {} sample conversations",
+                    "matches {} · wins {} of {} sample conversations{}",
                     thousands(st.matched.get(ri).copied().unwrap_or(0)),
                     thousands(st.wins.get(ri).copied().unwrap_or(0)),
-                    thousands(st.decided)
+                    thousands(st.decided),
+                    // say what the figures leave out, as `simulate` does
+                    if st.skipped > 0 && !std::mem::replace(&mut skipped_said, true) {
+                        format!(" ({} line(s) could not be replayed)", thousands(st.skipped))
+                    } else {
+                        String::new()
+                    }
                 ),
             });
         }
