@@ -266,7 +266,7 @@ fn why(model: &Model, d: &Decision<'_>, base: ActionKind) -> String {
     }
     if !tied.is_empty() {
         reasons.push(format!(
-            "it comes earlier in the file than {} (same action and priority)",
+            "it comes earlier in the policy than {} (same action and priority)",
             crate::diag::list_words(&tied).replace(" or ", " and ")
         ));
     }

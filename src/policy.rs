@@ -133,7 +133,16 @@ pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, LoadError> {
                 source,
             })?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "handover") && p.is_file())
+            // a dangling link is kept, to fail with its error below rather
+            // than leave its rules out; hidden files (`.x.handover`, macOS's
+            // `._x.handover`) are not part of the policy
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "handover")
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                    && (p.is_file() || p.symlink_metadata().is_ok_and(|m| m.is_symlink()))
+            })
             .collect();
         v.sort();
         if v.is_empty() {

@@ -526,6 +526,76 @@ fn fmt_says_when_unnamed_rules_change_name() {
     assert!(!err.contains("note"), "{err}");
 }
 
+/// A policy of several files: what the trial of folders found.
+#[cfg(unix)]
+#[test]
+fn policies_of_several_files() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let dir = std::env::temp_dir().join(format!("handover-multi-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let p = dir.join("p");
+    std::fs::create_dir_all(&p).unwrap();
+    let d = p.to_str().unwrap();
+    std::fs::write(p.join("a.handover"), "let x = 2\nqueue \"q\"\n").unwrap();
+    std::fs::write(
+        p.join("b.handover"),
+        "field x: enum { a, b }\nwhen x = a then route \"q\"\n",
+    )
+    .unwrap();
+    // a `let` before the field it clashes with: reported on the later one,
+    // the field, saying where the `let` is
+    let (code, out, _) = run(&["check", d, "--format", "json"], None);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let dup = &v["diagnostics"][0];
+    assert_eq!(dup["code"], "duplicate", "{v}");
+    assert!(
+        dup["file"].as_str().unwrap().ends_with("b.handover"),
+        "{dup}"
+    );
+    assert!(
+        dup["help"].as_str().unwrap().contains("`a.handover:1`"),
+        "{dup}"
+    );
+
+    // hidden files are not part of the policy; a dangling link is an error
+    std::fs::write(p.join("a.handover"), "queue \"q\"\n").unwrap();
+    std::fs::write(p.join("._b.handover"), b"\0\x05junk").unwrap();
+    assert_eq!(run(&["check", d], None).0, 0);
+    symlink(dir.join("nowhere"), p.join("c.handover")).unwrap();
+    let (code, _, err) = run(&["check", d], None);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("c.handover"), "{err}");
+    std::fs::remove_file(p.join("c.handover")).unwrap();
+
+    // fmt writes through a link, keeps the link and the file's permissions
+    let shared = dir.join("shared.hv");
+    std::fs::write(&shared, "when    x = b then route \"q\"\n").unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).unwrap();
+    symlink(&shared, p.join("c.handover")).unwrap();
+    let (code, _, err) = run(&["fmt", d], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(p
+        .join("c.handover")
+        .symlink_metadata()
+        .unwrap()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(&shared).unwrap(),
+        "when x = b then route \"q\"\n"
+    );
+    assert_eq!(
+        std::fs::metadata(&shared).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+
+    // init never joins a starter policy to one that is there
+    let (code, _, err) = run(&["init", d], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("already holds a policy"), "{err}");
+    assert!(!p.join("policy.handover").exists());
+}
+
 #[test]
 fn help_teaches_with_examples() {
     for cmd in [

@@ -410,7 +410,7 @@ fn ambiguities(layout: &Layout<'_>, ai: usize, shadowed: &[bool]) -> Vec<Diagnos
                     Code::AmbiguousRoute,
                     b.span,
                     format!(
-                        "rules `{}` and `{}` can both match with the same action `{}` and priority {}, but send to different queues ({} and {}); only their order in the file decides",
+                        "rules `{}` and `{}` can both match with the same action `{}` and priority {}, but send to different queues ({} and {}); only their order in the policy decides",
                         a.name,
                         b.name,
                         a.action.kind.as_str(),

@@ -347,17 +347,36 @@ impl<'a> Checker<'a> {
             );
             return;
         }
+        // the diagnostic goes on the later of the two declarations (SPEC
+        // 2.6), which may be the field when the `let` comes first
+        let later = |fs: Span| (name.span.file, name.span.start) > (fs.file, fs.start);
         if let Some(f) = self.model.field(&name.name) {
             let fs = self.model.fields.get(f).map_or(name.span, |f| f.span);
-            self.push(
+            let d = if later(fs) {
                 Diagnostic::new(
                     Code::Duplicate,
                     name.span,
                     format!("`{}` is already the name of a field", name.name),
                 )
                 .with_related(fs, "the field is declared here")
-                .with_help("give the threshold a name of its own, such as `min_confidence`"),
-            );
+                .with_help(format!(
+                    "the field is declared {}; give the threshold a name of its own, such as `min_{}`",
+                    self.where_first(fs, name.span),
+                    name.name
+                ))
+            } else {
+                Diagnostic::new(
+                    Code::Duplicate,
+                    fs,
+                    format!("`{}` is already the name of a threshold (`let`)", name.name),
+                )
+                .with_related(name.span, "the threshold is declared here")
+                .with_help(format!(
+                    "the threshold is declared {}; give the field or the threshold another name",
+                    self.where_first(name.span, fs)
+                ))
+            };
+            self.push(d);
             return;
         }
         if let Some(f) = self
@@ -366,15 +385,34 @@ impl<'a> Checker<'a> {
             .iter()
             .find(|f| f.ty.values().contains(&name.name))
         {
-            let msg = format!("`{}` is already a value of field `{}`", name.name, f.name);
             let fs = f.span;
-            self.push(
-                Diagnostic::new(Code::Duplicate, name.span, msg)
-                    .with_related(fs, "the field is declared here")
-                    .with_help(
-                        "give the threshold another name, so that a bare name means one thing",
+            let d = if later(fs) {
+                Diagnostic::new(
+                    Code::Duplicate,
+                    name.span,
+                    format!("`{}` is already a value of field `{}`", name.name, f.name),
+                )
+                .with_related(fs, "the field is declared here")
+                .with_help(format!(
+                    "the field is declared {}; give the threshold another name, so that a bare name means one thing",
+                    self.where_first(fs, name.span)
+                ))
+            } else {
+                Diagnostic::new(
+                    Code::Duplicate,
+                    fs,
+                    format!(
+                        "field `{}` has a value `{}`, already the name of a threshold (`let`)",
+                        f.name, name.name
                     ),
-            );
+                )
+                .with_related(name.span, "the threshold is declared here")
+                .with_help(format!(
+                    "the threshold is declared {}; rename the value or the threshold, so that a bare name means one thing",
+                    self.where_first(name.span, fs)
+                ))
+            };
+            self.push(d);
             return;
         }
         if let LitKind::Name(n) = &value.kind {

@@ -334,7 +334,25 @@ impl Checker<'_> {
     }
 
     fn atom(&mut self, a: &Atom, mark: bool) -> Option<AtomM> {
-        let fi = self.resolve_field(&a.field)?;
+        let Some(fi) = self.resolve_field(&a.field) else {
+            // the field is unknown or its declaration broken (reported
+            // once): the `let`s the test names are still used
+            let lits: Vec<&Literal> = match &a.test {
+                Test::Cmp(_, l) | Test::Has(l) | Test::Matches(l) | Test::Contains(l) => vec![l],
+                Test::In(v) | Test::NotIn(v) | Test::HasAny(v) | Test::HasAll(v) => {
+                    v.iter().collect()
+                }
+                Test::Truthy | Test::IsMissing | Test::IsPresent => Vec::new(),
+            };
+            for l in lits {
+                if let LitKind::Name(n) = &l.kind {
+                    if self.lets.contains_key(n) {
+                        self.let_used.insert(n.clone());
+                    }
+                }
+            }
+            return None;
+        };
         if mark {
             self.field_used.insert(fi);
             if let Some(f) = self.model.fields.get_mut(fi) {

@@ -24,6 +24,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     let mut seen = 0usize;
     for p in &args.policies {
         let files = super::read_policy(p)?;
+        let several = files.len() > 1;
         for f in files {
             seen += 1;
             let Some(formatted) = crate::fmt::format_source(&f.text) else {
@@ -62,7 +63,17 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             } else {
                 super::write_atomically(std::path::Path::new(&f.name), formatted.as_bytes())?;
                 eprintln!("formatted {}", f.name);
-                if let Some(note) = renamed_rules(&f.text, &formatted) {
+                // in a policy of several files, an unnamed rule is `FILE line N`
+                let prefix = if several {
+                    let name = std::path::Path::new(&f.name)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    format!("{name} ")
+                } else {
+                    String::new()
+                };
+                if let Some(note) = renamed_rules(&f.text, &formatted, &prefix) {
                     eprintln!("{note}");
                 }
             }
@@ -91,7 +102,7 @@ fn unnamed_rule_lines(text: &str) -> Vec<usize> {
 
 /// A note when formatting moved unnamed rules: they are named by line, so
 /// decisions, reports and `diff` name them differently afterwards.
-fn renamed_rules(before: &str, after: &str) -> Option<String> {
+fn renamed_rules(before: &str, after: &str, prefix: &str) -> Option<String> {
     let moved: Vec<(usize, usize)> = unnamed_rule_lines(before)
         .into_iter()
         .zip(unnamed_rule_lines(after))
@@ -99,7 +110,7 @@ fn renamed_rules(before: &str, after: &str) -> Option<String> {
         .collect();
     let (a, b) = moved.first()?;
     Some(format!(
-        "note: {} unnamed rule(s) moved to another line, so their names change (`line {a}` is now `line {b}`); name them (`rule \"...\" when ...`) to keep names stable in decisions and reports",
+        "note: {} unnamed rule(s) moved to another line, so their names change (`{prefix}line {a}` is now `{prefix}line {b}`); name them (`rule \"...\" when ...`) to keep names stable in decisions and reports",
         moved.len()
     ))
 }

@@ -28,6 +28,22 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         .filter(|p| p.exists())
         .map(|p| p.display().to_string())
         .collect();
+    // a `.handover` file already there would join the new policy to it
+    let policy_files: Vec<String> = std::fs::read_dir(&args.dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "handover"))
+        .map(|p| p.display().to_string())
+        .collect();
+    if existing.is_empty() && !policy_files.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{} already holds a policy ({}); a starter policy there would join it. Pick another directory, such as `handover init {}`",
+            args.dir.display(),
+            policy_files.join(", "),
+            fresh_dir(&args.dir).display()
+        )));
+    }
     if !existing.is_empty() {
         return Err(CliError::Usage(format!(
             "{} already {}; `handover init` never overwrites files. Pick another directory, such as `handover init {}`",

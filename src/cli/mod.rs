@@ -234,6 +234,15 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
             .and_then(|mut f| f.write_all(bytes).and_then(|_| f.flush()))
             .map_err(|e| CliError::Write(path.display().to_string(), e));
     }
+    // a link is written through: the file it points to is replaced, the
+    // link stays (as rustfmt and gofmt do)
+    let resolved = path
+        .symlink_metadata()
+        .is_ok_and(|m| m.is_symlink())
+        .then(|| std::fs::canonicalize(path).ok())
+        .flatten();
+    let path = resolved.as_deref().unwrap_or(path);
+    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -245,6 +254,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = std::fs::File::create(&tmp)
         .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
+        // the replaced file keeps its permissions
+        .and_then(|_| match &permissions {
+            Some(p) => std::fs::set_permissions(&tmp, p.clone()),
+            None => Ok(()),
+        })
         .and_then(|_| std::fs::rename(&tmp, path));
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);

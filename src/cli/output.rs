@@ -295,7 +295,7 @@ pub fn sarif_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::V
                 "message": {"text": text},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": file.replace('\\', "/")},
+                        "artifactLocation": {"uri": uri_reference(&file.replace('\\', "/"))},
                         "region": {
                             "startLine": line,
                             "startColumn": column,
@@ -356,4 +356,33 @@ pub fn github_lines(files: &[SourceFile], diags: &[Diagnostic]) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// A path as an RFC 3986 URI reference, as SARIF requires: every byte but
+/// the unreserved characters and `/` percent-encoded (`règles ü.handover`
+/// is `r%C3%A8gles%20%C3%BC.handover`; `#` would start a fragment).
+pub fn uri_reference(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod uri_tests {
+    #[test]
+    fn paths_become_uri_references() {
+        let u = super::uri_reference;
+        assert_eq!(u("./policy.handover"), "./policy.handover");
+        assert_eq!(u("règles ü.handover"), "r%C3%A8gles%20%C3%BC.handover");
+        assert_eq!(
+            u("gh/r,1:x%%y#z.handover"),
+            "gh/r%2C1%3Ax%25%25y%23z.handover"
+        );
+    }
 }

@@ -16,7 +16,7 @@ pub enum Format {
 /// Run the `example` blocks of policies and compare with what they expect.
 #[derive(clap::Args)]
 #[command(
-    after_help = "An example reads: example \"name\" { category = refund, value = vip } expect route \"billing\" priority urgent\n\nExamples:\n  handover test policy.handover\n  handover test policies/*.handover --format junit > junit.xml\n\nExit status: 0 all pass, 1 a failure, a policy error or no examples at all, 2 usage or I/O error."
+    after_help = "An example reads: example \"name\" { category = refund, value = vip } expect route \"billing\" priority urgent\n\nExamples:\n  handover test policy.handover\n  handover test policy/ --format junit > junit.xml   # a folder is one policy\n\nExit status: 0 all pass, 1 a failure, a policy error or no examples at all, 2 usage or I/O error."
 )]
 pub struct Args {
     /// Policy files or directories
