@@ -206,7 +206,16 @@ fn test_reports_failures_and_junit_is_xml() {
         out.contains(&format!("FAIL  wrong on purpose ({p}:5:1)")),
         "{out}"
     );
+    // passes too, and every case in JUnit and JSON, says its file
+    assert!(
+        out.contains(&format!("pass  other is answered ({p}:6:1)")),
+        "{out}"
+    );
+    let (_, json_out, _) = run(&["test", p, "--format", "json"], None);
+    let v: serde_json::Value = serde_json::from_str(&json_out).unwrap();
+    assert_eq!(v["policies"][0]["examples"][2]["file"], p);
     let (_, xml, _) = run(&["test", p, "--format", "junit"], None);
+    assert_eq!(xml.matches(&format!("file=\"{p}\"")).count(), 3, "{xml}");
     let check = Command::new("python3")
         .args(["-c", "import sys, xml.etree.ElementTree as E; r = E.fromstring(sys.stdin.read()); assert r.tag == 'testsuites' and r.get('failures') == '1' and len(r.findall('.//testcase')) == 3"])
         .stdin(Stdio::piped())

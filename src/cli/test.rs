@@ -70,10 +70,8 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             let file = policy.checked().files.get(e.span.file as usize);
             let (line, col) = file.map_or((0, 0), |f| f.line_col(e.span.start));
             // `path:line:col`, which terminals and editors open at the place
-            let place = format!(
-                "{}:{line}:{col}",
-                file.map_or(name.as_str(), |f| f.name.as_str())
-            );
+            let file_name = file.map_or(name.as_str(), |f| f.name.as_str());
+            let place = format!("{file_name}:{line}:{col}");
             let actual = format!(
                 "{}{}{}",
                 r.decision.action.as_str(),
@@ -87,11 +85,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     .unwrap_or_default()
             );
             if r.passed() {
-                human.push_str(&format!("  {green}pass{reset}  {} (line {line})\n", e.name));
+                human.push_str(&format!("  {green}pass{reset}  {} ({place})\n", e.name));
                 cases.push_str(&format!(
-                    "    <testcase name=\"{}\" classname=\"{}\"/>\n",
+                    "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{line}\"/>\n",
                     xml(&e.name),
-                    xml(&name)
+                    xml(&name),
+                    xml(file_name)
                 ));
             } else {
                 failed += 1;
@@ -132,15 +131,17 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     e.name
                 ));
                 cases.push_str(&format!(
-                    "    <testcase name=\"{}\" classname=\"{}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{line}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
                     xml(&e.name),
                     xml(&name),
+                    xml(file_name),
                     xml(&r.failures.join("; ")),
                     xml(&detail)
                 ));
             }
             json_cases.push(json!({
                 "name": e.name,
+                "file": file_name,
                 "line": line,
                 "passed": r.passed(),
                 "failures": r.failures,
