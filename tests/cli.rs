@@ -650,6 +650,9 @@ fn fmt_lays_out_a_messy_policy() {
     let (code, again, _) = run(&["fmt", "-"], Some(&out));
     assert_eq!(code, 0);
     assert_eq!(out, again, "formatting twice = once");
+    // Windows line endings are kept: the same layout, with CRLF
+    let (_, crlf, _) = run(&["fmt", "-"], Some(&messy.replace('\n', "\r\n")));
+    assert_eq!(crlf, out.replace('\n', "\r\n"));
     let (code, _, err) = run(&["fmt", "-"], Some("rule \"x\" when then answer\n"));
     assert_eq!(code, 1);
     assert!(err.contains("not formatted"), "{err}");

@@ -69,7 +69,17 @@ pub fn format_source(text: &str) -> Option<String> {
     if !diags.is_empty() || ast.stmts.iter().any(|s| matches!(s.kind, StmtKind::Error)) {
         return None;
     }
-    Some(format_ast(&ast, text))
+    let formatted = format_ast(&ast, text);
+    // a file written with Windows line endings keeps them: `fmt --check`
+    // in CI should not fail on every such file
+    let crlf = text
+        .find('\n')
+        .is_some_and(|i| i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r'));
+    Some(if crlf {
+        formatted.replace('\n', "\r\n")
+    } else {
+        formatted
+    })
 }
 
 fn width(s: &str) -> usize {
