@@ -177,11 +177,20 @@ pub fn explain(
     let baseline = match (&model.automation, base) {
         (Some(a), Some(b)) => {
             let fname = model.fields.get(a.field).map_or("", |f| f.name.as_str());
-            match facts
-                .get(a.field)
-                .and_then(|v| model.fields.get(a.field).map(|f| value_json(&f.ty, v)))
-            {
-                Some(v) => format!("{} (automation for `{fname}` = {v})", b.describe()),
+            let value = facts.get(a.field).and_then(|v| {
+                let f = model.fields.get(a.field)?;
+                let listed = match v {
+                    crate::facts::Value::Index(i) => a.listed.get(*i as usize).copied(),
+                    _ => None,
+                };
+                Some((value_json(&f.ty, v), listed.unwrap_or(true)))
+            });
+            match value {
+                Some((v, true)) => format!("{} (automation for `{fname}` = {v})", b.describe()),
+                Some((v, false)) => format!(
+                    "{} (automation `otherwise`: no entry for `{fname}` = {v})",
+                    b.describe()
+                ),
                 None => format!(
                     "{} (automation `otherwise`: `{fname}` is missing)",
                     b.describe()

@@ -824,6 +824,7 @@ impl<'a> Checker<'a> {
             let fallback = otherwise.clone().unwrap_or_else(ActionM::answer);
             self.model.automation = Some(AutomationM {
                 field: fi,
+                listed: by_value.iter().map(Option::is_some).collect(),
                 by_value: by_value
                     .into_iter()
                     .map(|a| a.unwrap_or_else(|| fallback.clone()))

@@ -420,6 +420,8 @@ pub struct AutomationM {
     pub field: usize,
     /// The baseline for each value of the field.
     pub by_value: Vec<ActionM>,
+    /// Per value: whether an entry lists it (else `otherwise` applies).
+    pub listed: Vec<bool>,
     /// For a missing fact: `otherwise`, else answer.
     pub otherwise: ActionM,
     pub span: Span,
