@@ -59,7 +59,10 @@ for t in "${targets[@]}"; do
         -print_final_stats=1 $(dict_for "$t") 2>&1 | tee "logs/$t.log" | grep -E '^#[0-9]+.*(pulse|DONE)|^Done|ERROR|panicked|Test unit written|SUMMARY'
     rc=${PIPESTATUS[0]}
     execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "logs/$t.log" | grep -Eo '[0-9]+$' | tail -1)
-    if [ "$rc" -ne 0 ]; then
+    if grep -q "libFuzzer: run interrupted" "logs/$t.log"; then
+        # Ctrl-C (libFuzzer exits 72): stopped by hand, not a crash
+        summary+=("$t: interrupted after ${execs:-?} executions, no crash")
+    elif [ "$rc" -ne 0 ]; then
         status=1
         summary+=("$t: CRASH after ${execs:-?} executions (see fuzz/logs/$t.log, fuzz/artifacts/$t/)")
     else
