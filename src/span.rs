@@ -143,6 +143,25 @@ impl SourceFile {
         start + content.len()
     }
 
+    /// The file's name without its folders (`routing.handover`), as
+    /// messages and rule names show it.
+    pub fn base_name(&self) -> String {
+        std::path::Path::new(&self.name)
+            .file_name()
+            .map_or(self.name.clone(), |b| b.to_string_lossy().into_owned())
+    }
+
+    /// The name of an unnamed rule whose `when` is at `offset`: `line N`,
+    /// or `FILE line N` in a policy of several files (SPEC 2.1).
+    pub fn unnamed_rule_name(&self, offset: usize, several_files: bool) -> String {
+        let line = self.line_col(offset).0;
+        if several_files {
+            format!("{} line {line}", self.base_name())
+        } else {
+            format!("line {line}")
+        }
+    }
+
     /// The text of a span, or "" when the span does not fit this file.
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.start..span.end).unwrap_or("")

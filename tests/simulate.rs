@@ -314,6 +314,13 @@ fn baseline_shows_the_change() {
     let (_, out, _) = run("human");
     assert!(out.contains("30.0   was 45.0"), "{out}");
     assert!(out.contains("was 12.0"), "{out}");
+    // the HTML report: an `earlier` column, with the queue only it had
+    let (_, html, _) = run("html");
+    assert!(html.contains("<th>earlier</th>"), "no earlier column");
+    assert!(
+        html.contains("<tr><td>returns</td><td>—</td><td>12.0</td></tr>"),
+        "the earlier report's queue is missing"
+    );
 
     // a report with a KPI that is not a number is refused
     std::fs::write(&base, r#"{"kpis": {"precision": "high"}}"#).unwrap();

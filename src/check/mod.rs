@@ -127,13 +127,11 @@ impl<'a> Checker<'a> {
         if first.file == later.file {
             return format!("on line {line}");
         }
-        let file = self
+        let base = self
             .files
             .get(first.file as usize)
-            .map_or("", |f| f.name.as_str());
-        let base = std::path::Path::new(file)
-            .file_name()
-            .map_or(file.to_string(), |b| b.to_string_lossy().into_owned());
+            .map(SourceFile::base_name)
+            .unwrap_or_default();
         format!("at `{base}:{line}`")
     }
 

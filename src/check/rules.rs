@@ -17,21 +17,11 @@ impl Checker<'_> {
             };
             let name = match &r.name {
                 Some(n) => n.value.clone(),
-                None => {
-                    let line = self.line_of(r.when_span);
-                    if self.multi_file {
-                        let file = self
-                            .files
-                            .get(r.when_span.file as usize)
-                            .map_or("", |f| f.name.as_str());
-                        let base = std::path::Path::new(file)
-                            .file_name()
-                            .map_or(file.to_string(), |b| b.to_string_lossy().into_owned());
-                        format!("{base} line {line}")
-                    } else {
-                        format!("line {line}")
-                    }
-                }
+                None => self
+                    .files
+                    .get(r.when_span.file as usize)
+                    .map(|f| f.unnamed_rule_name(r.when_span.start, self.multi_file))
+                    .unwrap_or_default(),
             };
             let name_span = r.name.as_ref().map_or(r.when_span, |n| n.span);
             if let Some(first) = names.get(&name) {

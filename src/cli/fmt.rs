@@ -1,6 +1,7 @@
 //! `handover fmt`: rewrite policies in the canonical layout.
 
 use super::{CliError, FAILED, OK};
+use crate::span::SourceFile;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -63,17 +64,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             } else {
                 super::write_atomically(std::path::Path::new(&f.name), formatted.as_bytes())?;
                 eprintln!("formatted {}", f.name);
-                // in a policy of several files, an unnamed rule is `FILE line N`
-                let prefix = if several {
-                    let name = std::path::Path::new(&f.name)
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    format!("{name} ")
-                } else {
-                    String::new()
-                };
-                if let Some(note) = renamed_rules(&f.text, &formatted, &prefix) {
+                if let Some(note) = renamed_rules(&f, &formatted, several) {
                     eprintln!("{note}");
                 }
             }
@@ -85,15 +76,14 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     Ok(status)
 }
 
-/// The first lines of the unnamed rules of a text (their names: `line N`).
-fn unnamed_rule_lines(text: &str) -> Vec<usize> {
-    let (ast, _) = crate::syntax::parse(0, text);
-    let f = crate::span::SourceFile::new("", text);
+/// The names of the unnamed rules of a file's text, in order.
+fn unnamed_rule_names(f: &SourceFile, several_files: bool) -> Vec<String> {
+    let (ast, _) = crate::syntax::parse(0, &f.text);
     ast.stmts
         .iter()
         .filter_map(|s| match &s.kind {
             crate::syntax::ast::StmtKind::Rule(r) if r.name.is_none() => {
-                Some(f.line_of(r.when_span.start) + 1)
+                Some(f.unnamed_rule_name(r.when_span.start, several_files))
             }
             _ => None,
         })
@@ -102,15 +92,16 @@ fn unnamed_rule_lines(text: &str) -> Vec<usize> {
 
 /// A note when formatting moved unnamed rules: they are named by line, so
 /// decisions, reports and `diff` name them differently afterwards.
-fn renamed_rules(before: &str, after: &str, prefix: &str) -> Option<String> {
-    let moved: Vec<(usize, usize)> = unnamed_rule_lines(before)
+fn renamed_rules(before: &SourceFile, after: &str, several_files: bool) -> Option<String> {
+    let after = SourceFile::new(before.name.clone(), after);
+    let moved: Vec<(String, String)> = unnamed_rule_names(before, several_files)
         .into_iter()
-        .zip(unnamed_rule_lines(after))
+        .zip(unnamed_rule_names(&after, several_files))
         .filter(|(a, b)| a != b)
         .collect();
     let (a, b) = moved.first()?;
     Some(format!(
-        "note: {} unnamed rule(s) moved to another line, so their names change (`{prefix}line {a}` is now `{prefix}line {b}`); name them (`rule \"...\" when ...`) to keep names stable in decisions and reports",
+        "note: {} unnamed rule(s) moved to another line, so their names change (`{a}` is now `{b}`); name them (`rule \"...\" when ...`) to keep names stable in decisions and reports",
         moved.len()
     ))
 }

@@ -241,10 +241,7 @@ fn use_in_broken_statement(a: &Analysis, sym: &Symbol) -> Option<(String, usize)
                 });
             if hit {
                 let file = if a.checked.files.len() > 1 {
-                    let name = std::path::Path::new(&f.name)
-                        .file_name()
-                        .map_or(f.name.clone(), |n| n.to_string_lossy().into_owned());
-                    format!(" of `{name}`")
+                    format!(" of `{}`", f.base_name())
                 } else {
                     String::new()
                 };

@@ -69,15 +69,7 @@ pub fn rule_name(a: &Analysis, stmt: &Stmt) -> Option<String> {
         return Some(n.value.clone());
     }
     let f = a.file(r.when_span.file)?;
-    let line = f.line_col(r.when_span.start).0;
-    if a.checked.files.len() > 1 {
-        let base = std::path::Path::new(&f.name)
-            .file_name()
-            .map_or(f.name.clone(), |b| b.to_string_lossy().into_owned());
-        Some(format!("{base} line {line}"))
-    } else {
-        Some(format!("line {line}"))
-    }
+    Some(f.unnamed_rule_name(r.when_span.start, a.checked.files.len() > 1))
 }
 
 /// The outline of one file: fields (with their values), lets, queues,

@@ -212,16 +212,17 @@ pub fn render(report: &Json) -> String {
         &[("handoffs", "#c0392b")],
     ));
     match report.pointer("/baseline/kpis/gaps") {
-        Some(Json::Object(was)) => {
-            let mut rows = obj_rows(report.pointer("/kpis/gaps"));
-            for (k, v) in rows.iter_mut() {
-                v.push(was.get(k.as_str()).and_then(Json::as_f64).unwrap_or(0.0));
-            }
-            for (k, v) in was {
-                if !rows.iter().any(|(r, _)| r == k) {
-                    rows.push((k.clone(), vec![0.0, v.as_f64().unwrap_or(0.0)]));
-                }
-            }
+        Some(was @ Json::Object(_)) => {
+            let now = report.pointer("/kpis/gaps");
+            let value = |m: Option<&Json>, k: &str| {
+                m.and_then(|m| m.get(k))
+                    .and_then(Json::as_f64)
+                    .unwrap_or(0.0)
+            };
+            let rows: Vec<(String, Vec<f64>)> = super::report::keys_of_both(now, Some(was))
+                .into_iter()
+                .map(|k| (k.clone(), vec![value(now, k), value(Some(was), k)]))
+                .collect();
             body.push_str(&bars(
                 "gaps",
                 "Conversations per tag",
@@ -238,10 +239,9 @@ pub fn render(report: &Json) -> String {
     }
 
     let mut tables = String::new();
-    if let Some(Json::Object(m)) = report.pointer("/kpis/resolution") {
-        let was = report
-            .pointer("/baseline/kpis/resolution")
-            .and_then(Json::as_object);
+    if let Some(now @ Json::Object(m)) = report.pointer("/kpis/resolution") {
+        let was_json = report.pointer("/baseline/kpis/resolution");
+        let was = was_json.and_then(Json::as_object);
         let minutes = |v: Option<&Json>| {
             v.and_then(Json::as_f64)
                 .map_or("—".into(), |x| format!("{x:.1}"))
@@ -251,11 +251,7 @@ pub fn render(report: &Json) -> String {
             tables.push_str("<th>earlier</th>");
         }
         tables.push_str("</tr>");
-        let gone = was
-            .into_iter()
-            .flat_map(|w| w.keys())
-            .filter(|k| !m.contains_key(*k));
-        for k in m.keys().chain(gone) {
+        for k in super::report::keys_of_both(Some(now), was_json) {
             tables.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td>",
                 esc(k),

@@ -125,6 +125,16 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
         if !t.is_object() {
             return Err(fail(&id, format!("turn {} must be an object", i + 1)));
         }
+        // a role or text of the wrong kind would quietly drop the turn
+        // from the replay and the KPIs
+        for key in ["role", "text"] {
+            if !matches!(t.get(key), None | Some(Light::Null | Light::Str(_))) {
+                return Err(fail(
+                    &id,
+                    format!("turn {}: `{key}` must be a string", i + 1),
+                ));
+            }
+        }
         match t.get("facts") {
             None | Some(Light::Null) => turn_facts.push(None),
             Some(m @ Light::Obj(_)) => {
@@ -144,16 +154,6 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     }
     // the labels and figures the KPIs count: a wrong kind is an error, not
     // a conversation quietly left out of a figure
-    for (i, t) in turns.unwrap_or(&[]).iter().enumerate() {
-        for key in ["role", "text"] {
-            if !matches!(t.get(key), None | Some(Light::Null | Light::Str(_))) {
-                return Err(fail(
-                    &id,
-                    format!("turn {}: `{key}` must be a string", i + 1),
-                ));
-            }
-        }
-    }
     let expected =
         match obj.get("expected") {
             None | Some(Light::Null) => None,

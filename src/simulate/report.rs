@@ -118,6 +118,23 @@ pub fn bad_baseline_kpi(earlier: &Json) -> Option<String> {
     None
 }
 
+/// The keys of a figure by key (per queue, per tag) in this report, then
+/// those only the earlier report has.
+pub fn keys_of_both<'a>(now: Option<&'a Json>, was: Option<&'a Json>) -> Vec<&'a String> {
+    let now = now.and_then(Json::as_object);
+    let mut keys: Vec<&String> = now.into_iter().flat_map(|m| m.keys()).collect();
+    for key in was
+        .and_then(Json::as_object)
+        .into_iter()
+        .flat_map(|m| m.keys())
+    {
+        if now.is_none_or(|m| !m.contains_key(key)) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
 /// Put an earlier report's KPIs beside this one's: `baseline` holds the
 /// earlier figures and `change` the differences.
 pub fn add_baseline(report: &mut Json, earlier: &Json) {
@@ -142,15 +159,7 @@ pub fn add_baseline(report: &mut Json, earlier: &Json) {
     for k in ["resolution", "gaps"] {
         let old = earlier.pointer(&format!("/kpis/{k}"));
         let new = report.pointer(&format!("/kpis/{k}"));
-        let mut keys: Vec<&String> = Vec::new();
-        for m in [new, old].into_iter().flatten().filter_map(Json::as_object) {
-            for key in m.keys() {
-                if !keys.contains(&key) {
-                    keys.push(key);
-                }
-            }
-        }
-        let by_key: Map<String, Json> = keys
+        let by_key: Map<String, Json> = keys_of_both(new, old)
             .into_iter()
             .map(|key| {
                 let o = old.and_then(|m| m.get(key)).and_then(Json::as_f64);
@@ -390,33 +399,22 @@ pub fn human(report: &Json, colour: bool) -> String {
                  obj: Option<&Json>,
                  was: Option<&Json>,
                  fmt_v: &dyn Fn(&Json) -> String| {
-        let m = match obj {
-            Some(Json::Object(m)) => m.clone(),
-            _ => Map::new(),
-        };
-        let was = was.and_then(Json::as_object);
-        let gone: Vec<&String> = was
-            .into_iter()
-            .flat_map(|w| w.keys())
-            .filter(|k| !m.contains_key(*k))
-            .collect();
-        if m.is_empty() && gone.is_empty() {
+        let keys = keys_of_both(obj, was);
+        if keys.is_empty() {
             return;
         }
         s.push_str(&format!("\n{}\n", bold(title)));
-        let earlier = |k: &str| match was {
-            Some(w) => format!("   was {}", w.get(k).map_or("—".to_string(), fmt_v)),
-            None => String::new(),
-        };
-        for (k, v) in &m {
-            if was.is_some() {
-                s.push_str(&format!("  {k:<28} {:>7}{}\n", fmt_v(v), earlier(k)));
-            } else {
-                s.push_str(&format!("  {k:<28} {}\n", fmt_v(v)));
+        let now = obj.and_then(Json::as_object);
+        let was = was.and_then(Json::as_object);
+        for k in keys {
+            let v = now.and_then(|m| m.get(k)).map_or("—".to_string(), fmt_v);
+            match was {
+                Some(w) => s.push_str(&format!(
+                    "  {k:<28} {v:>7}   was {}\n",
+                    w.get(k).map_or("—".to_string(), fmt_v)
+                )),
+                None => s.push_str(&format!("  {k:<28} {v}\n")),
             }
-        }
-        for k in gone {
-            s.push_str(&format!("  {k:<28} {:>7}{}\n", "—", earlier(k)));
         }
     };
     table(
