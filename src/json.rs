@@ -36,10 +36,10 @@ pub fn unreadable(text: &str, e: &serde_json::Error) -> (serde_json::Value, Stri
         patched.push('0');
         patched.push_str(text.get(end..).unwrap_or(""));
         let id = match serde_json::from_str::<serde_json::Value>(&patched) {
-            Ok(serde_json::Value::Object(o)) if o.contains_key("facts") => {
-                o.get("id").cloned().unwrap_or(serde_json::Value::Null)
-            }
-            Ok(serde_json::Value::Object(o)) if o.get("turns").is_some() => {
+            // an envelope (`facts` or `turns` beside the id), not facts
+            Ok(serde_json::Value::Object(o))
+                if o.contains_key("facts") || o.contains_key("turns") =>
+            {
                 o.get("id").cloned().unwrap_or(serde_json::Value::Null)
             }
             _ => serde_json::Value::Null,

@@ -47,8 +47,10 @@ impl ConversationStats {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        a.evaluator()?;
-        // the same policy as `simulate` replays (no errors: checked above)
+        if a.checked.has_errors() {
+            return None;
+        }
+        // the same policy as `simulate` replays (without a table, none)
         let policy = crate::Checked {
             files: a.checked.files.clone(),
             asts: a.checked.asts.clone(),
