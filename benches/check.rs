@@ -54,7 +54,8 @@ fn check(c: &mut Criterion) {
 
 /// `handover diff` of the retail-bank example: against itself (equal
 /// decision tables: no split of the space) and against an edit of one
-/// threshold (the space split until both policies are constant).
+/// threshold (the space split until both policies are constant); and a
+/// policy of thousands of rows against a small one.
 fn diff(c: &mut Criterion) {
     let mut g = c.benchmark_group("diff");
     g.sample_size(10);
@@ -67,6 +68,18 @@ fn diff(c: &mut Criterion) {
     });
     g.bench_function("retail-bank/one-threshold", |b| {
         b.iter(|| handover::analyze::diff::diff(&old, &new).changes.len())
+    });
+    // 8,192 rows from a `not` over 13 pairs against a one-rule policy
+    let wide =
+        std::fs::read_to_string("tests/fixtures/fuzz/diff_self-1.handover").unwrap_or_default();
+    let wide = Policy::from_text("wide.handover", &wide).expect("the fuzz fixture loads");
+    let one = Policy::from_text(
+        "one.handover",
+        "field confidence: number 0..1\nqueue \"kb-gaps\"\nwhen confidence is present then draft \"kb-gaps\"\n",
+    )
+    .expect("the one-rule policy loads");
+    g.bench_function("8192-rows/one-rule", |b| {
+        b.iter(|| handover::analyze::diff::diff(&wide, &one).changes.len())
     });
     g.finish();
 }

@@ -88,11 +88,31 @@ pub struct DiffResult {
 const MAX_LEAVES: usize = 200_000;
 
 struct Side {
-    /// Per column and atom: whether this policy accepts the value.
-    valid: Vec<Vec<bool>>,
+    /// Per column: the policy's field, if it declares one of that name.
+    field: Vec<Option<usize>>,
+    /// Per column and atom: the typed value, `None` for the missing atom,
+    /// `Err` when this policy does not accept the value.
+    values: Vec<Vec<Result<Option<crate::facts::Value>, ()>>>,
     regions: Vec<Region>,
+    /// Per row: how strongly its rule claims the decision (see [`Rank`]).
+    ranks: Vec<Rank>,
     /// Per atom of the automation column: the baseline, as text.
     auto: Option<(usize, Vec<String>)>,
+}
+
+/// A rule's claim on the decision: its action, then its priority, then the
+/// earlier rule first (SPEC 2.4). Once a rule covers a whole box, a row
+/// whose rank is not above it cannot change the box's action, queue or
+/// priority (the parts a diff compares), so it need not cut the box.
+type Rank = (ActionKind, Priority, std::cmp::Reverse<usize>);
+
+impl Side {
+    fn valid(&self, ci: usize, a: usize) -> bool {
+        self.values
+            .get(ci)
+            .and_then(|v| v.get(a))
+            .is_none_or(Result::is_ok)
+    }
 }
 
 fn side(space: &Space, policy: &Policy) -> Side {
@@ -102,6 +122,19 @@ fn side(space: &Space, policy: &Policy) -> Side {
         .rows
         .iter()
         .map(|row| space.row_region(model, &row.cells))
+        .collect();
+    let ranks = policy
+        .table()
+        .rows
+        .iter()
+        .map(|row| {
+            let rule = model.rules.get(row.rule);
+            (
+                rule.map_or(ActionKind::Answer, |r| r.action.kind),
+                rule.map_or(Priority::Normal, |r| r.priority),
+                std::cmp::Reverse(row.rule),
+            )
+        })
         .collect();
     let auto = model.automation.as_ref().and_then(|a| {
         let f = model.fields.get(a.field)?;
@@ -123,50 +156,106 @@ fn side(space: &Space, policy: &Policy) -> Side {
             .collect();
         Some((ci, labels))
     });
-    let valid = space
+    let field: Vec<Option<usize>> = space.cols.iter().map(|c| model.field(&c.name)).collect();
+    let values = space
         .cols
         .iter()
-        .map(|col| {
-            let fi = model.field(&col.name);
+        .zip(&field)
+        .map(|(col, fi)| {
             col.atoms
                 .iter()
-                .map(|rep| {
-                    rep.is_null()
-                        || fi.is_none_or(|fi| super::space::typed(model, fi, rep).is_some())
+                .map(|rep| match fi {
+                    _ if rep.is_null() => Ok(None),
+                    None => Ok(None),
+                    Some(fi) => super::space::typed(model, *fi, rep).map(Some).ok_or(()),
                 })
                 .collect()
         })
         .collect();
     Side {
-        valid,
+        field,
+        values,
         regions,
+        ranks,
         auto,
     }
 }
 
+/// Per policy, the rows that may still cut a box, and the highest rank of
+/// a row that covers it: each box keeps what its parent had, minus the
+/// rows found to contain it, miss it or rank below one that contains it,
+/// which do the same for every part of it. Without this, every box was
+/// compared with every row, and a policy whose `not` expands to thousands
+/// of rows took a minute.
+#[derive(Clone)]
+struct Cutting {
+    rows: Vec<u32>,
+    covered: Option<Rank>,
+}
+
+impl Cutting {
+    /// The rows that can change an outcome: `answer` rows never do.
+    fn new(side: &Side) -> Cutting {
+        Cutting {
+            rows: (0..side.regions.len() as u32)
+                .filter(|&k| {
+                    side.ranks
+                        .get(k as usize)
+                        .is_some_and(|r| r.0 != ActionKind::Answer)
+                })
+                .collect(),
+            covered: None,
+        }
+    }
+}
+
+/// The first row in `cutting` that cuts the box, and the atoms to split it
+/// by. Every row that does not cut the box, or cannot matter in it, is
+/// dropped here, once for all the parts the box is split into.
+fn cutting_row(side: &Side, cutting: &mut Cutting, b: &Region) -> Option<(usize, Vec<u64>)> {
+    let mut covered = cutting.covered;
+    cutting.rows.retain(|&k| {
+        let Some(r) = side.regions.get(k as usize) else {
+            return false;
+        };
+        let mut inside = true;
+        for (x, y) in b.iter().zip(r) {
+            let (shared, within) = meet(x, y);
+            if !shared {
+                return false;
+            }
+            inside &= within;
+        }
+        if inside {
+            covered = covered.max(side.ranks.get(k as usize).copied());
+        }
+        !inside
+    });
+    cutting.covered = covered;
+    if covered.is_some() {
+        cutting.rows.retain(|&k| {
+            side.ranks
+                .get(k as usize)
+                .is_some_and(|r| Some(*r) > covered)
+        });
+    }
+    let r = side.regions.get(*cutting.rows.first()? as usize)?;
+    b.iter().zip(r).enumerate().find_map(|(ci, (x, y))| {
+        let i = and(x, y);
+        (i != *x).then_some((ci, i))
+    })
+}
+
 /// A column and the atoms to split it by, when the box is not uniform.
-fn split_point(space: &Space, sides: &[Side], b: &Region) -> Option<(usize, Vec<u64>)> {
-    for s in sides {
-        for r in &s.regions {
-            let mut inside = true;
-            let mut disjoint = false;
-            for (x, y) in b.iter().zip(r) {
-                let (shared, within) = meet(x, y);
-                if !shared {
-                    disjoint = true;
-                    break;
-                }
-                inside &= within;
-            }
-            if disjoint || inside {
-                continue;
-            }
-            for (ci, (x, y)) in b.iter().zip(r).enumerate() {
-                let i = and(x, y);
-                if i != *x {
-                    return Some((ci, i));
-                }
-            }
+fn split_point(
+    space: &Space,
+    sides: &[Side; 2],
+    cutting: &mut [Cutting; 2],
+    b: &Region,
+) -> Option<(usize, Vec<u64>)> {
+    for (s, c) in sides.iter().zip(cutting.iter_mut()) {
+        if let Some(split) = cutting_row(s, c, b) {
+            return Some(split);
         }
         if let Some((ci, labels)) = &s.auto {
             if let Some(x) = b.get(*ci) {
@@ -191,27 +280,17 @@ fn split_point(space: &Space, sides: &[Side], b: &Region) -> Option<(usize, Vec<
     // atoms valid in one policy and not the other must not share a box
     for (ci, col) in space.cols.iter().enumerate() {
         let Some(x) = b.get(ci) else { continue };
-        let valid = |s: &Side, a: usize| {
-            s.valid
-                .get(ci)
-                .and_then(|v| v.get(a))
-                .copied()
-                .unwrap_or(true)
-        };
-        let mut key_first: Option<Vec<bool>> = None;
+        let key = |a: usize| (sides[0].valid(ci, a), sides[1].valid(ci, a));
+        let mut key_first = None;
         let mut same = vec![0u64; x.len()];
         let mut uniform = true;
-        for a in 0..col.atoms.len() {
-            if !bit(x, a) {
-                continue;
-            }
-            let key: Vec<bool> = sides.iter().map(|s| valid(s, a)).collect();
-            match &key_first {
+        for a in (0..col.atoms.len()).filter(|a| bit(x, *a)) {
+            match key_first {
                 None => {
-                    key_first = Some(key);
+                    key_first = Some(key(a));
                     super::space::set(&mut same, a);
                 }
-                Some(k) if *k == key => super::space::set(&mut same, a),
+                Some(k) if k == key(a) => super::space::set(&mut same, a),
                 Some(_) => uniform = false,
             }
         }
@@ -222,17 +301,30 @@ fn split_point(space: &Space, sides: &[Side], b: &Region) -> Option<(usize, Vec<
     None
 }
 
-fn outcome(p: &Policy, facts: &Json) -> Outcome {
-    match p.facts(facts) {
-        Ok(f) => {
-            let d = p.decide(&f);
-            Outcome::Decided {
-                action: d.action,
-                queue: d.queue.map(str::to_string),
-                priority: d.priority,
-            }
+/// The decision at the box's witness point (the first atom of each
+/// column), with the facts built from the atoms' typed values directly.
+fn leaf_outcome(p: &Policy, s: &Side, b: &Region) -> Outcome {
+    let mut facts = crate::facts::Facts::empty(p.model());
+    for (ci, x) in b.iter().enumerate() {
+        if bit(x, 0) {
+            continue; // the missing atom
         }
-        Err(_) => Outcome::NotAccepted,
+        let value = first(x).and_then(|a| s.values.get(ci)?.get(a));
+        match (value, s.field.get(ci).copied().flatten()) {
+            (Some(Err(())), _) => return Outcome::NotAccepted,
+            (Some(Ok(Some(v))), Some(fi)) => {
+                if let Some(slot) = facts.values.get_mut(fi) {
+                    *slot = Some(v.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    let d = p.decide(&facts);
+    Outcome::Decided {
+        action: d.action,
+        queue: d.queue.map(str::to_string),
+        priority: d.priority,
     }
 }
 
@@ -273,21 +365,25 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
         };
     }
     let sides = [side(&space, old), side(&space, new)];
-    let mut stack = vec![space.full()];
+    let mut stack: Vec<(Region, [Cutting; 2])> = vec![(
+        space.full(),
+        [Cutting::new(&sides[0]), Cutting::new(&sides[1])],
+    )];
     let mut leaves = 0usize;
     let mut found: Vec<(Region, Outcome, Outcome)> = Vec::new();
     let mut incomplete = space.cols.iter().any(|c| c.approximate);
-    while let Some(b) = stack.pop() {
-        if let Some((ci, part)) = split_point(&space, &sides, &b) {
+    while let Some((b, mut cutting)) = stack.pop() {
+        if let Some((ci, part)) = split_point(&space, &sides, &mut cutting, &b) {
             let Some(x) = b.get(ci) else { continue };
+            let rest = minus(x, &part);
             let mut a = b.clone();
-            let mut c = b.clone();
+            let mut c = b;
             if let (Some(sa), Some(sc)) = (a.get_mut(ci), c.get_mut(ci)) {
-                *sa = part.clone();
-                *sc = minus(x, &part);
+                *sa = part;
+                *sc = rest;
             }
-            stack.push(c);
-            stack.push(a);
+            stack.push((c, cutting.clone()));
+            stack.push((a, cutting));
             continue;
         }
         leaves += 1;
@@ -295,8 +391,10 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
             incomplete = true;
             break;
         }
-        let w = space.witness(&b);
-        let (o, n) = (outcome(old, &w), outcome(new, &w));
+        let (o, n) = (
+            leaf_outcome(old, &sides[0], &b),
+            leaf_outcome(new, &sides[1], &b),
+        );
         if o != n {
             found.push((b, o, n));
         }
@@ -323,20 +421,29 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
 /// column, boxes equal everywhere else become one, until nothing merges.
 /// The first box of each group keeps its place, so the order is stable.
 /// Boxes are grouped by a hash of everything but the column, then compared,
-/// so that no box is copied to serve as a key.
+/// so that no box is copied to serve as a key. That hash is the sum of the
+/// columns' hashes minus the column's: hashing whole boxes once per column
+/// took seconds for a diff with a hundred thousand boxes.
 fn merge_boxes(found: &mut Vec<(Region, Outcome, Outcome)>, ncols: usize) {
     use std::hash::{BuildHasher, Hash, Hasher};
-    let hasher = std::collections::hash_map::RandomState::new();
-    let key_hash = |(r, o, n): &(Region, Outcome, Outcome), k: usize| {
-        let mut h = hasher.build_hasher();
-        for (ci, col) in r.iter().enumerate() {
-            if ci != k {
-                col.hash(&mut h);
-            }
-        }
+    let state = std::collections::hash_map::RandomState::new();
+    let col_hash = |ci: usize, col: &super::space::Bits| {
+        let mut h = state.build_hasher();
+        ci.hash(&mut h);
+        col.hash(&mut h);
+        h.finish()
+    };
+    let box_hashes = |(r, o, n): &(Region, Outcome, Outcome)| {
+        let cols: Vec<u64> = r
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| col_hash(ci, c))
+            .collect();
+        let mut h = state.build_hasher();
         o.hash(&mut h);
         n.hash(&mut h);
-        h.finish()
+        let total = cols.iter().fold(h.finish(), |a, b| a.wrapping_add(*b));
+        (cols, total)
     };
     let same_key = |a: &(Region, Outcome, Outcome), b: &(Region, Outcome, Outcome), k: usize| {
         a.1 == b.1
@@ -348,22 +455,35 @@ fn merge_boxes(found: &mut Vec<(Region, Outcome, Outcome)>, ncols: usize) {
                 .enumerate()
                 .all(|(ci, (x, y))| ci == k || x == y)
     };
+    let mut hashes: Vec<(Vec<u64>, u64)> = found.iter().map(box_hashes).collect();
     let mut changed = true;
     while changed {
         changed = false;
         for k in 0..ncols {
-            let mut groups: std::collections::HashMap<u64, Vec<usize>> =
-                std::collections::HashMap::with_capacity(found.len());
+            // the first box with each key; boxes whose key collides with
+            // another's without being equal to it go to `others`
+            let mut leaders: std::collections::HashMap<u64, usize, KeyIsHash> =
+                std::collections::HashMap::with_capacity_and_hasher(found.len(), KeyIsHash);
+            let mut others: Vec<(u64, usize)> = Vec::new();
             let mut keep = vec![true; found.len()];
+            let mut grown: Vec<usize> = Vec::new();
             for i in 0..found.len() {
-                let Some(item) = found.get(i) else { break };
-                let bucket = groups.entry(key_hash(item, k)).or_default();
-                let leader = bucket
-                    .iter()
-                    .copied()
+                let (Some(item), Some((cols, total))) = (found.get(i), hashes.get(i)) else {
+                    break;
+                };
+                let key = total.wrapping_sub(cols.get(k).copied().unwrap_or(0));
+                let first = leaders.get(&key).copied();
+                let leader = first
+                    .into_iter()
+                    .chain(others.iter().filter(|(h, _)| *h == key).map(|(_, j)| *j))
                     .find(|&j| found.get(j).is_some_and(|f| same_key(f, item, k)));
                 let Some(j) = leader else {
-                    bucket.push(i);
+                    match first {
+                        Some(_) => others.push((key, i)),
+                        None => {
+                            leaders.insert(key, i);
+                        }
+                    }
                     continue;
                 };
                 let col = found
@@ -379,11 +499,48 @@ fn merge_boxes(found: &mut Vec<(Region, Outcome, Outcome)>, ncols: usize) {
                 if let Some(flag) = keep.get_mut(i) {
                     *flag = false;
                 }
+                grown.push(j);
                 changed = true;
             }
-            let mut flags = keep.into_iter();
-            found.retain(|_| flags.next().unwrap_or(true));
+            grown.sort_unstable();
+            grown.dedup();
+            for j in grown {
+                if let (Some(f), Some(h)) = (found.get(j), hashes.get_mut(j)) {
+                    *h = box_hashes(f);
+                }
+            }
+            let mut flags = keep.iter();
+            found.retain(|_| flags.next().copied().unwrap_or(true));
+            let mut flags = keep.iter();
+            hashes.retain(|_| flags.next().copied().unwrap_or(true));
         }
+    }
+}
+
+/// The keys of the merge's map are hashes already.
+#[derive(Clone, Copy, Default)]
+struct KeyIsHash;
+
+impl std::hash::BuildHasher for KeyIsHash {
+    type Hasher = PassThrough;
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
+    }
+}
+
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
