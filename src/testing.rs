@@ -41,8 +41,16 @@ pub fn mismatches(e: &ExampleM, d: &Decision<'_>) -> Vec<String> {
             ));
         }
     }
+    // an answer has no priority and attaches nothing, so such an `expect`
+    // can never pass: say so rather than leave the author to guess
+    let answer = e.expect == crate::ActionKind::Answer;
     if let Some(p) = e.expect_priority {
-        if d.priority != Some(p) {
+        if answer {
+            out.push(format!(
+                "priority: an `answer` has no priority; remove `priority {}` from the `expect`",
+                p.as_str()
+            ));
+        } else if d.priority != Some(p) {
             out.push(format!(
                 "priority: expected `{}`, got {}",
                 p.as_str(),
@@ -57,6 +65,13 @@ pub fn mismatches(e: &ExampleM, d: &Decision<'_>) -> Vec<String> {
         }
     }
     // like tags: the items it names must all be attached
+    if answer && !e.expect_attach.is_empty() {
+        out.push(format!(
+            "attach: an `answer` attaches nothing (only a handoff carries a ticket); remove `attach {}` from the `expect`",
+            e.expect_attach.join(", ")
+        ));
+        return out;
+    }
     for a in &e.expect_attach {
         if !d.attach.contains(&a.as_str()) {
             out.push(format!("attach: expected `{a}` among {:?}", d.attach));

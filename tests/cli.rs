@@ -304,6 +304,33 @@ fn examples_check_the_attach_items_they_name() {
     assert!(out.contains("2 examples: 1 passed, 1 failed"), "{out}");
 }
 
+/// An `answer` has no priority and no ticket: an example that expects one
+/// can never pass, and the failure says why instead of "got none".
+#[test]
+fn examples_expecting_a_priority_or_attach_of_an_answer_say_it_cannot_be() {
+    let p = write_policy(
+        "answer-priority",
+        "field c: number\nqueue \"q\"\nticket requires question\nrule \"r\" when c < 0.5 then route \"q\"\n\
+         example \"answered\" { c = 0.9 } expect answer\n\
+         example \"with a priority\" { c = 0.9 } expect answer priority high\n\
+         example \"with attach\" { c = 0.9 } expect answer attach question\n",
+    );
+    let (code, out, _) = run(&["test", &p], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("pass  answered"), "{out}");
+    assert!(
+        out.contains(
+            "priority: an `answer` has no priority; remove `priority high` from the `expect`"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("attach: an `answer` attaches nothing (only a handoff carries a ticket); remove `attach question` from the `expect`"),
+        "{out}"
+    );
+    assert!(out.contains("3 examples: 1 passed, 2 failed"), "{out}");
+}
+
 #[test]
 fn check_formats_and_exit_codes() {
     let bad = "field category: enum { refund, other }\nqueue \"a\"\nwhen categry = refund then route \"a\"\n";
