@@ -274,6 +274,32 @@ mod hover {
         assert_eq!(h.markdown, "`60%` = 0.6");
     }
 
+    /// A statement being typed does not parse; its field, value, `let` and
+    /// queue names still hover as what they are declared to be.
+    #[test]
+    fn names_in_a_statement_that_does_not_parse() {
+        let text = "field value: level { free < vip }\nfield c: enum { refund, other }\n\
+            let high = vip\nqueue \"billing\"\n\
+            when c = refund and value >= high then route \"billing\" priority\n";
+        let a = Analysis::single("t.handover", text);
+        let at = |needle: &str| offset_of(text, needle, 0, 0);
+        let hover = |needle: &str| ide::hover(&a, 0, at(needle)).map(|h| h.markdown);
+        let starts = |needle: &str, start: &str| {
+            let h = hover(needle);
+            assert!(
+                h.as_deref().is_some_and(|h| h.starts_with(start)),
+                "{needle}: {h:?}"
+            );
+        };
+        starts("c = refund", "**field** `c`");
+        starts("refund and", "**value** `refund` of enum `c`");
+        starts("value >=", "**field** `value`");
+        starts("high then", "**let** `high`");
+        starts("\"billing\" priority", "**queue** `\"billing\"`");
+        // a word that is no declared name still gets the keyword's help or nothing
+        assert!(hover("priority\n").is_some_and(|h| !h.starts_with("**field")));
+    }
+
     /// The counts agree with references: a rule with an error counts too.
     #[test]
     fn counts_include_rules_with_errors() {

@@ -61,12 +61,44 @@ pub fn hover(a: &Analysis, file: u32, offset: usize) -> Option<Hover> {
                     return Some(Hover { markdown, span });
                 }
             }
+            // a statement being typed does not parse, so its names are not
+            // in the index: the declared names still mean what they mean
+            if let Some(markdown) = by_name(a, tok.kind, word).and_then(|s| symbol(a, &s)) {
+                return Some(Hover { markdown, span });
+            }
             let markdown = keyword_doc(word)?;
             Some(Hover {
                 markdown: markdown.to_string(),
                 span,
             })
         }
+    }
+}
+
+/// The declared name a token spells: a field, a `let`, a queue (quoted),
+/// or the value of exactly one field.
+fn by_name(a: &Analysis, kind: TokKind, word: &str) -> Option<Symbol> {
+    let model = a.model();
+    if let TokKind::Str { terminated: true } = kind {
+        let name = word.get(1..word.len().saturating_sub(1))?;
+        return model.queue(name).map(|q| Symbol::Queue(q.name.clone()));
+    }
+    if kind != TokKind::Ident {
+        return None;
+    }
+    if model.field(word).is_some() {
+        return Some(Symbol::Field(word.to_string()));
+    }
+    if a.lets.iter().any(|l| l.name == word) {
+        return Some(Symbol::Let(word.to_string()));
+    }
+    let mut owners = model
+        .fields
+        .iter()
+        .filter(|f| f.ty.values().iter().any(|v| v == word));
+    match (owners.next(), owners.next()) {
+        (Some(f), None) => Some(Symbol::Value(f.name.clone(), word.to_string())),
+        _ => None,
     }
 }
 
