@@ -1245,6 +1245,9 @@ fn quick_fixes_give_the_expected_text() {
          "  enterprise => draft \"account-team\"\n}", "  enterprise => draft \"account-team\"\n  business, vip => answer\n}"),
         ("uncovered-values/missing-refund", "add `otherwise => answer`",
          "\n}", "\n  otherwise => answer\n}"),
+        // a number reached through a `let` is fixed where it is written
+        ("out-of-range/through-let", "change `let low_confidence = 60` to `60%`",
+         "let low_confidence = 60\n", "let low_confidence = 60%\n"),
         // the `##` lines go with the declaration they document
         ("unused/documented-field", "remove the unused field",
          "## How the customer feels, from the model.\nfield mood: enum { calm, angry }\n", ""),
@@ -1266,6 +1269,23 @@ fn quick_fixes_give_the_expected_text() {
             "{fixture}: {title:?}"
         );
     }
+}
+
+/// `let threshold = 30` serves `wait_minutes` too: rewriting it as `30%`
+/// would change that rule, so the `out-of-range` through it has no fix.
+#[test]
+fn no_let_fix_that_changes_another_comparison() {
+    let checked = check_fixture("out-of-range/let-fine-elsewhere.handover");
+    let d = with_code(&checked, "out-of-range");
+    assert_eq!(d.len(), 1, "{}", summary(&checked));
+    assert!(d[0].fixes.is_empty(), "{:?}", d[0].fixes);
+    assert!(
+        d[0].help
+            .as_deref()
+            .is_some_and(|h| h.contains("also compared with `wait_minutes`")),
+        "{:?}",
+        d[0].help
+    );
 }
 
 /// One root cause, one message: no fixture reports two diagnostics of the

@@ -27,12 +27,15 @@ pub fn check(files: &[SourceFile], asts: &[Ast]) -> (Model, Vec<Diagnostic>) {
         broken: Broken::default(),
         suggested: HashSet::new(),
         in_examples: HashSet::new(),
+        let_other_fields: HashMap::new(),
+        let_fixes: Vec::new(),
     };
     let stmts: Vec<&Stmt> = asts.iter().flat_map(|a| a.stmts.iter()).collect();
     c.broken = Broken::scan(files, &stmts);
     c.declarations(&stmts);
     c.automation(&stmts);
     c.rules(&stmts);
+    c.keep_let_fixes_that_change_nothing_else();
     c.examples(&stmts);
     c.unused(&stmts);
     c.model.sources = files
@@ -93,6 +96,10 @@ struct Checker<'a> {
     field_used: HashSet<usize>,
     multi_file: bool,
     broken: Broken,
+    /// Per `let`: the fields other than `0..1` numbers it is compared with.
+    let_other_fields: HashMap<String, Vec<String>>,
+    /// `out-of-range` diagnostics (by index) whose fix rewrites a `let`.
+    let_fixes: Vec<(usize, String)>,
     /// Names offered as "did you mean": a typo must not also make the
     /// right name `unused`.
     suggested: HashSet<String>,
@@ -112,6 +119,32 @@ struct Resolved {
 impl<'a> Checker<'a> {
     fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
+    }
+
+    /// Rewriting `let t = 30` as `30%` would also change what `t` means
+    /// for another field it is compared with: no fix then, and the help
+    /// says why.
+    fn keep_let_fixes_that_change_nothing_else(&mut self) {
+        for (i, l) in std::mem::take(&mut self.let_fixes) {
+            let Some(others) = self.let_other_fields.get(&l) else {
+                continue;
+            };
+            let Some(d) = self.diags.get_mut(i) else {
+                continue;
+            };
+            d.fixes.clear();
+            let mut others = others.clone();
+            others.dedup();
+            let help = d.help.take().unwrap_or_default();
+            d.help = Some(format!(
+                "{help} `{l}` is also compared with {}, so give this comparison a `let` of its own",
+                others
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
     }
 
     fn line_of(&self, span: Span) -> usize {

@@ -749,6 +749,15 @@ impl Checker<'_> {
         };
         let below = range.0.is_some_and(|lo| v < lo);
         let above = range.1.is_some_and(|hi| v > hi);
+        let is_unit = range.0 == Some(0.0) && range.1 == Some(1.0);
+        if let Some(l) = &r.via_let {
+            if !is_unit {
+                self.let_other_fields
+                    .entry(l.clone())
+                    .or_default()
+                    .push(fname.clone());
+            }
+        }
         if below || above {
             let range_text = format!(
                 "{}..{}",
@@ -768,13 +777,21 @@ impl Checker<'_> {
                     r.lit.text
                 ),
             );
-            let is_unit = range.0 == Some(0.0) && range.1 == Some(1.0);
             if is_unit && v > 1.0 && v <= 100.0 && matches!(r.lit.kind, LitKind::Number(_)) {
                 let pct = format!("{}%", r.lit.text);
                 d = d.with_help(format!("`{fname}` goes from 0 to 1: did you mean `{pct}`?"));
-                if r.via_let.is_none() {
-                    d = d.with_change_to(r.span, pct);
-                }
+                d = match &r.via_let {
+                    None => d.with_change_to(r.span, pct),
+                    // the fix is where the number is written: the `let`
+                    Some(l) => {
+                        self.let_fixes.push((self.diags.len(), l.clone()));
+                        d.with_fix(
+                            format!("change `let {l} = {}` to `{pct}`", r.lit.text),
+                            r.lit.span,
+                            pct,
+                        )
+                    }
+                };
             } else {
                 d = d.with_help(match range {
                     (Some(lo), Some(hi)) => {
