@@ -147,9 +147,10 @@ fuzz_target!(|input: Input| {
                     5 => drop(ide::diagnostics(a, 0)),
                     6 => drop(a.examples()),
                     _ => {
-                        let edits = ide::format_edits(0, &text);
-                        let formatted = apply(&text, &edits, "format");
+                        // what format_edits does, with the formatted text kept to compare
                         if let Some(f) = handover::fmt::format_source(&text) {
+                            let edits = ide::format::edit_between(0, &text, &f);
+                            let formatted = apply(&text, &edits, "format");
                             assert_eq!(formatted, f, "the format edit does not give the formatted text");
                         }
                     }

@@ -7,9 +7,15 @@ use crate::span::Span;
 /// formatted or has syntax errors. The edit covers only the part that
 /// changes (common beginning and end left alone).
 pub fn format_edits(file: u32, text: &str) -> Vec<Edit> {
-    let Some(formatted) = crate::fmt::format_source(text) else {
-        return Vec::new();
-    };
+    match crate::fmt::format_source(text) {
+        Some(formatted) => edit_between(file, text, &formatted),
+        None => Vec::new(),
+    }
+}
+
+/// The one edit that turns `text` into `formatted`: none when they are the
+/// same.
+pub fn edit_between(file: u32, text: &str, formatted: &str) -> Vec<Edit> {
     if formatted == text {
         return Vec::new();
     }
