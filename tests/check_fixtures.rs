@@ -1248,6 +1248,10 @@ fn quick_fixes_give_the_expected_text() {
         // a number reached through a `let` is fixed where it is written
         ("out-of-range/through-let", "change `let low_confidence = 60` to `60%`",
          "let low_confidence = 60\n", "let low_confidence = 60%\n"),
+        // the operator the author meant, where it is certain
+        ("type-mismatch/eq-on-set", "change to `has`", "when risk = legal", "when risk has legal"),
+        ("type-mismatch/has-on-text", "change to `contains`",
+         "when message has \"cancel\"", "when message contains \"cancel\""),
         // the `##` lines go with the declaration they document
         ("unused/documented-field", "remove the unused field",
          "## How the customer feels, from the model.\nfield mood: enum { calm, angry }\n", ""),

@@ -436,17 +436,33 @@ impl Checker<'_> {
                     };
                     good.then(|| Cell::present(Present::Set(vec![(pred, true)])))
                 }
-                _ => self.mismatch(
-                    a.op_span,
-                    format!("`has` applies to set fields, and `{fname}` is {a_kind}"),
-                    match ty {
+                _ => {
+                    let mut d = Diagnostic::new(
+                        Code::TypeMismatch,
+                        a.op_span,
+                        format!("`has` applies to set fields, and `{fname}` is {a_kind}"),
+                    )
+                    .with_help(match ty {
                         FieldType::Enum(_) | FieldType::Level(_) => {
                             "use `=` or `in { ... }` for a single value"
                         }
                         FieldType::Text => "use `contains \"...\"` or `matches \"...\"` on text",
                         _ => "compare the field with `=`, `<` or `>` instead",
-                    },
-                ),
+                    });
+                    // the operator the author meant is certain here
+                    let meant = match (ty, &a.test) {
+                        (FieldType::Text, Test::Has(l)) if matches!(l.kind, LitKind::Str(_)) => {
+                            Some("contains")
+                        }
+                        (FieldType::Enum(_) | FieldType::Level(_), Test::Has(_)) => Some("="),
+                        _ => None,
+                    };
+                    if let Some(op) = meant {
+                        d = d.with_change_to(a.op_span, op);
+                    }
+                    self.push(d);
+                    None
+                }
             },
             Test::Matches(l) | Test::Contains(l) => {
                 let is_match = matches!(a.test, Test::Matches(_));
@@ -516,11 +532,20 @@ impl Checker<'_> {
             .unwrap_or_default();
         let ordering = !matches!(op, CmpOp::Eq | CmpOp::Ne);
         match ty {
-            FieldType::Set(_) => self.mismatch(
-                op_span,
-                format!("`{}` does not apply to the set field `{fname}`", op.as_str()),
-                &format!("a set holds several values: use `{fname} has VALUE`, `{fname} has any {{ ... }}` or `{fname} has all {{ ... }}`"),
-            ),
+            FieldType::Set(_) => {
+                let mut d = Diagnostic::new(
+                    Code::TypeMismatch,
+                    op_span,
+                    format!("`{}` does not apply to the set field `{fname}`", op.as_str()),
+                )
+                .with_help(format!("a set holds several values: use `{fname} has VALUE`, `{fname} has any {{ ... }}` or `{fname} has all {{ ... }}`"));
+                // `risk = legal` means "risk has legal"
+                if op == CmpOp::Eq && matches!(lit.kind, LitKind::Name(_)) {
+                    d = d.with_change_to(op_span, "has");
+                }
+                self.push(d);
+                None
+            }
             FieldType::Enum(v) | FieldType::Level(v) => {
                 if ordering && matches!(ty, FieldType::Enum(_)) {
                     let help = self.order_on_enum_help(&fname, v, op, lit);
@@ -547,7 +572,10 @@ impl Checker<'_> {
                 if ordering {
                     return self.mismatch(
                         op_span,
-                        format!("`{}` does not apply to the yes/no field `{fname}`", op.as_str()),
+                        format!(
+                            "`{}` does not apply to the yes/no field `{fname}`",
+                            op.as_str()
+                        ),
                         &format!("write `{fname}`, `not {fname}` or `{fname} = false`"),
                     );
                 }
@@ -578,7 +606,10 @@ impl Checker<'_> {
                 let LitKind::Str(s) = &r.lit.kind else {
                     return self.literal_mismatch(&r, &fname, "a quoted string");
                 };
-                Some(Cell::present(Present::Text(vec![(TextPred::Eq(s.clone()), op == CmpOp::Eq)])))
+                Some(Cell::present(Present::Text(vec![(
+                    TextPred::Eq(s.clone()),
+                    op == CmpOp::Eq,
+                )])))
             }
         }
     }
