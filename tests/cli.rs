@@ -404,6 +404,47 @@ fn init_writes_a_starter_that_checks_tests_and_simulates() {
     );
 }
 
+/// A policy of 8,192 rows against a one-rule policy differs in thousands
+/// of regions: the human output lists fifty and says where the rest are;
+/// the JSON lists them all.
+#[test]
+fn diff_lists_at_most_fifty_regions_for_a_reader() {
+    let wide = root().join("tests/fixtures/fuzz/diff_self-1.handover");
+    let one = write_policy(
+        "diff-one-rule",
+        "field confidence: number 0..1\nqueue \"q\"\nwhen confidence is present then draft \"q\"\n",
+    );
+    let wide = wide.to_str().unwrap();
+    let (code, out, _) = run(&["diff", wide, &one], None);
+    assert_eq!(code, 1);
+    let listed = out
+        .lines()
+        .filter(|l| l.starts_with("      for example"))
+        .count();
+    assert_eq!(listed, 50, "{}", &out[..out.len().min(2000)]);
+    let total: usize = out
+        .split(" region(s) where")
+        .next()
+        .unwrap()
+        .trim()
+        .rsplit('\n')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        out.contains(&format!(
+            "  … and {} more region(s); `--format json` lists them all",
+            total - 50
+        )),
+        "{}",
+        &out[out.len().saturating_sub(600)..]
+    );
+    let (_, json, _) = run(&["diff", wide, &one, "--format", "json"], None);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["regions"].as_array().map(Vec::len), Some(total));
+}
+
 #[test]
 fn diff_finds_the_change_and_nothing_else() {
     let (code, out, _) = run(&["diff", "examples/acme", "examples/acme"], None);

@@ -34,6 +34,10 @@ pub struct Args {
     format: Format,
 }
 
+/// Regions listed in the human output: past this many, a reader wants
+/// the summary and the JSON, not pages of conditions.
+const MAX_SHOWN: usize = 50;
+
 #[derive(Default)]
 struct Replay {
     total: usize,
@@ -55,6 +59,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
+    // a spinner when it turns out slow: a policy of thousands of rows
+    let working = super::SlowWork::start(format!(
+        "comparing `{}` with `{}`",
+        args.old.display(),
+        args.new.display()
+    ));
     let result = diff::diff(&old, &new);
     let edited = edits(old.checked(), new.checked());
     let stricter = result
@@ -123,6 +133,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         }
     };
 
+    drop(working);
     match args.format {
         Format::Json => {
             let mut v = json!({
@@ -164,7 +175,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     looser,
                     other
                 );
-                for c in &result.changes {
+                for c in result.changes.iter().take(MAX_SHOWN) {
                     let arrow = match c.direction() {
                         Direction::Stricter => "stricter",
                         Direction::Looser => "LOOSER",
@@ -177,6 +188,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                         c.new.describe()
                     );
                     println!("      for example {}", c.example);
+                }
+                if result.changes.len() > MAX_SHOWN {
+                    println!(
+                        "  … and {} more region(s); `--format json` lists them all",
+                        result.changes.len() - MAX_SHOWN
+                    );
                 }
             }
             if result.incomplete {
