@@ -1252,6 +1252,10 @@ fn quick_fixes_give_the_expected_text() {
         ("type-mismatch/eq-on-set", "change to `has`", "when risk = legal", "when risk has legal"),
         ("type-mismatch/has-on-text", "change to `contains`",
          "when message has \"cancel\"", "when message contains \"cancel\""),
+        ("type-mismatch/bare-word-for-text", "change to `\"cancel\"`",
+         "message = cancel", "message = \"cancel\""),
+        ("type-mismatch/number-for-bool", "change to `true`",
+         "churn_signal = 1", "churn_signal = true"),
         // the `##` lines go with the declaration they document
         ("unused/documented-field", "remove the unused field",
          "## How the customer feels, from the model.\nfield mood: enum { calm, angry }\n", ""),

@@ -670,7 +670,27 @@ impl Checker<'_> {
         } else {
             format!("compare `{fname}` with {wanted}")
         };
-        self.mismatch(r.span, msg, &help)
+        let mut d = Diagnostic::new(Code::TypeMismatch, r.span, msg).with_help(help);
+        // the literal the author meant, where it is certain; through a
+        // `let` the literal is not where the mistake shows
+        if r.via_let.is_none() {
+            let text = r.lit.text.as_str();
+            let meant = match (&r.lit.kind, wanted) {
+                (LitKind::Name(_), "a quoted string") => Some(crate::syntax::quote(text)),
+                (LitKind::Number(v), "`true` or `false`") if *v == 1.0 || *v == 0.0 => {
+                    Some((*v == 1.0).to_string())
+                }
+                (LitKind::Str(s), "`true` or `false`") if s == "true" || s == "false" => {
+                    Some(s.clone())
+                }
+                _ => None,
+            };
+            if let Some(m) = meant {
+                d = d.with_change_to(r.span, m);
+            }
+        }
+        self.push(d);
+        None
     }
 
     /// A named value of an enum, level or set field, by index.
