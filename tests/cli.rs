@@ -572,6 +572,12 @@ fn diff_does_not_claim_equal_where_it_cannot_know() {
         !out.contains("decide the same") && out.contains("not exhaustive") && out.contains("`m`"),
         "{out}"
     );
+    // and the JSON does not say `equal: true`, and names the field
+    let (_, out, _) = run(&["diff", &with, &without, "--format", "json"], None);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["equal"], serde_json::Value::Null, "{out}");
+    assert_eq!(v["complete"], false, "{out}");
+    assert_eq!(v["incomplete_fields"], serde_json::json!(["m"]), "{out}");
 }
 
 #[test]
@@ -586,6 +592,18 @@ fn standard_input_is_read_once() {
         assert_eq!(code, 2, "{args:?}: {out}");
         assert!(err.contains("can be read only once"), "{args:?}: {err}");
     }
+    // refused before anything is read: the conversations piped in were
+    // read as the old policy and reported as its syntax errors
+    let conversation = r#"{"id":"c1","facts":{"category":"refund"}}"#;
+    let (code, _, err) = run(
+        &["diff", "-", "examples/acme", "--conversations", "-"],
+        Some(conversation),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("can be read only once") && !err.contains("syntax"),
+        "{err}"
+    );
 }
 
 /// Unnamed rules are named by line: `fmt` says when it moved one.

@@ -77,6 +77,7 @@ pub fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>, CliError> {
 }
 
 pub fn run(args: Args) -> Result<i32, CliError> {
+    super::stdin_at_most_once(&[args.policy.as_path(), args.facts.as_path()])?;
     let policy = match super::load_policy(&args.policy)? {
         Ok(p) => p,
         Err(code) => return Ok(code),

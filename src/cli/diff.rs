@@ -17,7 +17,8 @@ pub enum Format {
 #[derive(clap::Args)]
 #[command(
     after_help = "Exit status: 0 when no difference was found (the output says when the comparison
-was not exhaustive), 1 when they differ, 2 usage or I/O error.\n\nExamples:\n  handover diff policy-v1.handover policy-v2.handover\n  handover diff main/policy/ branch/policy/ \\\n    --conversations last-week.jsonl --format json"
+was not exhaustive), 1 when they differ or a policy has errors (the errors are printed on
+standard error, and nothing on standard output), 2 usage or I/O error.\n\nExamples:\n  handover diff policy-v1.handover policy-v2.handover\n  handover diff main/policy/ branch/policy/ \\\n    --conversations last-week.jsonl --format json"
 )]
 pub struct Args {
     /// The current policy
@@ -51,6 +52,9 @@ struct Replay {
 }
 
 pub fn run(args: Args) -> Result<i32, CliError> {
+    let mut inputs = vec![args.old.as_path(), args.new.as_path()];
+    inputs.extend(args.conversations.as_deref());
+    super::stdin_at_most_once(&inputs)?;
     let old = match super::load_policy(&args.old)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
@@ -137,7 +141,13 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     match args.format {
         Format::Json => {
             let mut v = json!({
-                "equal": result.changes.is_empty(),
+                // null: none found, but the search was not exhaustive
+                "equal": if result.changes.is_empty() && result.incomplete {
+                    serde_json::Value::Null
+                } else {
+                    json!(result.changes.is_empty())
+                },
+                "incomplete_fields": if result.incomplete { incomplete_fields(&result.space) } else { Vec::new() },
                 "complete": !result.incomplete,
                 "regions": result.changes.iter().map(diff::change_json).collect::<Vec<_>>(),
                 "summary": {"regions": result.changes.len(), "stricter": stricter, "looser": looser, "other": other},
@@ -317,12 +327,20 @@ fn describe(d: &crate::Decision<'_>) -> String {
 
 /// Why a comparison was not exhaustive, naming the fields whose values
 /// could not all be tried.
-fn not_exhaustive(space: &crate::analyze::space::Space) -> String {
-    let cols: Vec<String> = space
+/// The fields whose values could not all be tried.
+fn incomplete_fields(space: &crate::analyze::space::Space) -> Vec<String> {
+    space
         .cols
         .iter()
         .filter(|c| c.approximate)
-        .map(|c| format!("`{}`", c.name))
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+fn not_exhaustive(space: &crate::analyze::space::Space) -> String {
+    let cols: Vec<String> = incomplete_fields(space)
+        .iter()
+        .map(|c| format!("`{c}`"))
         .collect();
     if cols.is_empty() {
         return "the policies are too large to compare exhaustively; any regions listed are real but there may be more".to_string();

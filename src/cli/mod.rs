@@ -169,6 +169,16 @@ impl Drop for SlowWork {
 pub fn claim_stdin() -> Result<(), CliError> {
     static TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if TAKEN.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return stdin_at_most_once(&[Path::new("-"), Path::new("-")]);
+    }
+    Ok(())
+}
+
+/// Refuse, before anything is read, a command line that names standard
+/// input twice: `diff - new --conversations -` read the conversations as
+/// the old policy and reported syntax errors in them.
+pub fn stdin_at_most_once(paths: &[&Path]) -> Result<(), CliError> {
+    if paths.iter().filter(|p| **p == Path::new("-")).count() > 1 {
         return Err(CliError::Usage(
             "standard input (`-`) can be read only once: give all but one of the inputs as files"
                 .to_string(),

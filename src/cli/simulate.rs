@@ -52,6 +52,7 @@ pub struct Args {
 const BATCH: usize = 2048;
 
 pub fn run(args: Args) -> Result<i32, CliError> {
+    super::stdin_at_most_once(&[args.policy.as_path(), args.conversations.as_path()])?;
     let policy = match super::load_policy(&args.policy)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
