@@ -524,6 +524,36 @@ fn diff_finds_the_change_and_nothing_else() {
     );
 }
 
+/// 150 random rules over 30 fields, one rule's priority raised: too many
+/// pieces to compare exhaustively, and the search, cut short, found
+/// nothing and said `"equal": true`. It now follows the edited rule, and
+/// samples cells inside it when cut short, so the change is reported.
+#[test]
+fn diff_of_a_large_policy_finds_a_one_rule_edit() {
+    let a = root().join("tests/fixtures/diff/150-rules.handover");
+    let b = root().join("tests/fixtures/diff/150-rules-one-priority.handover");
+    let (code, out, _) = run(
+        &[
+            "diff",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["equal"], false, "{out}");
+    let regions = v["regions"].as_array().unwrap();
+    assert!(
+        regions
+            .iter()
+            .any(|r| r["old"] == "draft priority high" && r["new"] == "draft priority urgent"),
+        "{out}"
+    );
+}
+
 /// `diff` never claims two policies decide the same where they may not.
 #[test]
 fn diff_does_not_claim_equal_where_it_cannot_know() {

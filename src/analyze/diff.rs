@@ -86,6 +86,12 @@ pub struct DiffResult {
 }
 
 const MAX_LEAVES: usize = 200_000;
+/// Rows compared with boxes before the search gives up: each box is
+/// compared with the rows that may still cut it, and a policy of hundreds
+/// of overlapping rules makes that a few hundred per box. About two
+/// seconds; the answer stays the same from run to run, as a time limit's
+/// would not.
+const MAX_ROW_TESTS: usize = 60_000_000;
 
 struct Side {
     /// Per column: the policy's field, if it declares one of that name.
@@ -246,6 +252,209 @@ fn cutting_row(side: &Side, cutting: &mut Cutting, b: &Region) -> Option<(usize,
     })
 }
 
+/// Where region `r` cuts box `b` (they meet, and `b` is not inside `r`):
+/// the first column where it does, and the atoms of `b` inside `r` there.
+fn cut(b: &Region, r: &Region) -> Option<(usize, Vec<u64>)> {
+    if !super::space::meets(b, r) {
+        return None;
+    }
+    b.iter().zip(r).enumerate().find_map(|(ci, (x, y))| {
+        let i = and(x, y);
+        (i != *x).then_some((ci, i))
+    })
+}
+
+/// Where the two policies can decide differently at all: where a row
+/// only one of them has matches, where their baselines differ, or where
+/// a value is accepted by one and refused by the other. Elsewhere the
+/// same rows match, in the same order, with the same actions, so the
+/// outcome is the same. A policy of hundreds of rules with one edited
+/// rule is then compared around that rule, where the whole space split
+/// into pieces was cut short before reaching it.
+struct Focus {
+    /// (side, row) of the rows without a counterpart in the other policy.
+    rows: Vec<(usize, u32)>,
+    /// The automation column's atoms whose baseline differs.
+    base: Option<(usize, Vec<u64>)>,
+    /// Per column: the atoms one policy accepts and the other refuses.
+    validity: Vec<Vec<u64>>,
+}
+
+impl Focus {
+    /// None when the baselines come from different fields: no focus then.
+    fn new(space: &Space, sides: &[Side; 2], policies: [&Policy; 2]) -> Option<Focus> {
+        let base = match (&sides[0].auto, &sides[1].auto) {
+            (None, None) => None,
+            (Some((c0, l0)), Some((c1, l1))) if c0 == c1 => {
+                let n = space.cols.get(*c0)?.atoms.len();
+                let mut bits = vec![0u64; n.div_ceil(64)];
+                for a in (0..n).filter(|&a| l0.get(a) != l1.get(a)) {
+                    super::space::set(&mut bits, a);
+                }
+                Some((*c0, bits))
+            }
+            _ => return None,
+        };
+        let validity = space
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(ci, col)| {
+                let mut bits = vec![0u64; col.atoms.len().div_ceil(64)];
+                for a in 0..col.atoms.len() {
+                    if sides[0].valid(ci, a) != sides[1].valid(ci, a) {
+                        super::space::set(&mut bits, a);
+                    }
+                }
+                bits
+            })
+            .collect();
+        // rows matched in order by what decides: region, action, queue and
+        // priority; whatever is left over is one policy's own
+        let key = |si: usize, k: usize| {
+            let p = policies.get(si)?;
+            let row = p.table().rows.get(k)?;
+            let rule = p.model().rules.get(row.rule)?;
+            let region = sides.get(si)?.regions.get(k)?;
+            Some((
+                region,
+                rule.action.kind,
+                rule.action.queue.as_deref(),
+                rule.priority,
+            ))
+        };
+        let n = [sides[0].regions.len(), sides[1].regions.len()];
+        let mut by_key: std::collections::HashMap<_, std::collections::VecDeque<usize>> =
+            std::collections::HashMap::new();
+        for j in 0..n[1] {
+            by_key.entry(key(1, j)).or_default().push_back(j);
+        }
+        let mut taken = vec![false; n[1]];
+        let mut rows = Vec::new();
+        let mut after = 0;
+        for i in 0..n[0] {
+            let next = by_key.get_mut(&key(0, i)).and_then(|js| {
+                // counterparts before the last one taken would break the order
+                while js.front().is_some_and(|&j| j < after) {
+                    js.pop_front();
+                }
+                js.pop_front()
+            });
+            match next {
+                Some(j) => {
+                    if let Some(t) = taken.get_mut(j) {
+                        *t = true;
+                    }
+                    after = j + 1;
+                }
+                None => rows.push((0, i as u32)),
+            }
+        }
+        rows.extend(
+            taken
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| !**t)
+                .map(|(j, _)| (1, j as u32)),
+        );
+        // most rows changed: following them costs more than it saves
+        if rows.len() * 2 > n[0] + n[1] {
+            return None;
+        }
+        Some(Focus {
+            rows,
+            base,
+            validity,
+        })
+    }
+
+    fn region<'s>(&self, sides: &'s [Side; 2], si: usize, k: u32) -> Option<&'s Region> {
+        sides.get(si)?.regions.get(k as usize)
+    }
+
+    fn base_or_validity_differs(&self, b: &Region) -> bool {
+        let meets = |x: Option<&Vec<u64>>, m: &Vec<u64>| x.is_some_and(|x| meet(x, m).0);
+        self.base
+            .as_ref()
+            .is_some_and(|(ci, m)| meets(b.get(*ci), m))
+            || self
+                .validity
+                .iter()
+                .enumerate()
+                .any(|(ci, m)| meets(b.get(ci), m))
+    }
+}
+
+/// A box still to look at: its region, the rows that may cut it, and the
+/// rows only one policy has that still meet it (see [`Focus`]).
+type Pending = (Region, [Cutting; 2], Vec<(usize, u32)>);
+
+/// When the search was cut short: single cells of the space (one atom per
+/// column, where both policies are constant) drawn at random inside the
+/// rows only one policy has (or any row), kept where the outcomes differ
+/// and no region found covers them. Exact, like every region, so that a
+/// search too large to finish still shows where a change bites.
+fn sample_cells(
+    space: &Space,
+    sides: &[Side; 2],
+    policies: [&Policy; 2],
+    focus: Option<&Focus>,
+    found: &mut Vec<(Region, Outcome, Outcome)>,
+) {
+    const ROWS: usize = 400;
+    const PER_ROW: usize = 16;
+    let rows: Vec<&Region> = match focus {
+        Some(f) => f
+            .rows
+            .iter()
+            .filter_map(|&(si, k)| f.region(sides, si, k))
+            .collect(),
+        None => sides.iter().flat_map(|s| &s.regions).collect(),
+    };
+    // a fixed seed: the same answer every run
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let step = rows.len().div_ceil(ROWS).max(1);
+    for r in rows.iter().step_by(step) {
+        for sample in 0..PER_ROW {
+            let mut point = Vec::with_capacity(space.cols.len());
+            let mut cell: Region = Vec::with_capacity(space.cols.len());
+            for (col, bits) in space.cols.iter().zip(r.iter()) {
+                let atoms: Vec<usize> = (0..col.atoms.len()).filter(|&a| bit(bits, a)).collect();
+                // the first sample leaves out every fact it can (atom 0 is
+                // `missing`), as do half the others column by column: few
+                // facts match few other rules
+                let pick = if sample == 0 || next() % 2 == 0 {
+                    0
+                } else {
+                    (next() % atoms.len().max(1) as u64) as usize
+                };
+                let Some(&a) = atoms.get(pick) else {
+                    return;
+                };
+                let mut one = vec![0u64; col.atoms.len().div_ceil(64)];
+                super::space::set(&mut one, a);
+                point.push(a);
+                cell.push(one);
+            }
+            if found.iter().any(|(f, _, _)| Space::contains(f, &point)) {
+                continue;
+            }
+            let o = leaf_outcome(policies[0], &sides[0], &cell);
+            let n = leaf_outcome(policies[1], &sides[1], &cell);
+            if o != n {
+                found.push((cell, o, n));
+            }
+        }
+    }
+}
+
 /// A column and the atoms to split it by, when the box is not uniform.
 fn split_point(
     space: &Space,
@@ -365,15 +574,47 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
         };
     }
     let sides = [side(&space, old), side(&space, new)];
-    let mut stack: Vec<(Region, [Cutting; 2])> = vec![(
+    let focus = Focus::new(&space, &sides, [old, new]);
+    let mut stack: Vec<Pending> = vec![(
         space.full(),
         [Cutting::new(&sides[0]), Cutting::new(&sides[1])],
+        focus.as_ref().map_or_else(Vec::new, |f| f.rows.clone()),
     )];
     let mut leaves = 0usize;
     let mut found: Vec<(Region, Outcome, Outcome)> = Vec::new();
     let mut incomplete = space.cols.iter().any(|c| c.approximate);
-    while let Some((b, mut cutting)) = stack.pop() {
-        if let Some((ci, part)) = split_point(&space, &sides, &mut cutting, &b) {
+    let mut row_tests = 0usize;
+    while let Some((b, mut cutting, mut own)) = stack.pop() {
+        row_tests += cutting[0].rows.len() + cutting[1].rows.len() + own.len();
+        if row_tests > MAX_ROW_TESTS {
+            incomplete = true;
+            break;
+        }
+        let mut split = split_point(&space, &sides, &mut cutting, &b);
+        if let Some(f) = &focus {
+            // a row that misses the box, or ranks below a row of another
+            // rule of its policy that covers it, changes nothing here (the
+            // covering row may be this very row, or one of its rule's)
+            own.retain(|&(si, k)| {
+                let covered = cutting.get(si).and_then(|c| c.covered);
+                let rank = sides.get(si).and_then(|s| s.ranks.get(k as usize));
+                f.region(&sides, si, k)
+                    .is_some_and(|r| super::space::meets(&b, r))
+                    && rank.is_none_or(|r| covered.is_none_or(|c| *r >= c))
+            });
+            if own.is_empty() && !f.base_or_validity_differs(&b) {
+                continue; // the same rows, baseline and validity: the same outcome
+            }
+            // carve out the rows only one policy has first: the rest of
+            // the box then needs no further look
+            if let Some(own_split) = own
+                .iter()
+                .find_map(|&(si, k)| cut(&b, f.region(&sides, si, k)?))
+            {
+                split = Some(own_split);
+            }
+        }
+        if let Some((ci, part)) = split {
             let Some(x) = b.get(ci) else { continue };
             let rest = minus(x, &part);
             let mut a = b.clone();
@@ -382,8 +623,8 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
                 *sa = part;
                 *sc = rest;
             }
-            stack.push((c, cutting.clone()));
-            stack.push((a, cutting));
+            stack.push((c, cutting.clone(), own.clone()));
+            stack.push((a, cutting, own));
             continue;
         }
         leaves += 1;
@@ -398,6 +639,10 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
         if o != n {
             found.push((b, o, n));
         }
+    }
+    // a search that found many regions shows where the change bites already
+    if incomplete && found.len() < 1000 {
+        sample_cells(&space, &sides, [old, new], focus.as_ref(), &mut found);
     }
     merge_boxes(&mut found, space.cols.len());
     let changes = found
