@@ -554,6 +554,60 @@ fn diff_of_a_large_policy_finds_a_one_rule_edit() {
     );
 }
 
+/// A conversation one policy decides and the other refuses is a change
+/// (it was dropped as "could not be replayed"), and the lines neither
+/// can replay are listed with why.
+#[test]
+fn diff_replay_counts_conversations_only_one_policy_accepts() {
+    let old = write_policy(
+        "replay-old",
+        "field category: enum { refund, fraud, other }\nqueue \"q\"\nwhen category = refund then route \"q\"\n",
+    );
+    let new = write_policy(
+        "replay-new",
+        "field category: enum { refund, other }\nqueue \"q\"\nwhen category = refund then route \"q\"\n",
+    );
+    let dir = std::env::temp_dir().join(format!("handover-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conv = dir.join("conv.jsonl");
+    std::fs::write(
+        &conv,
+        "{\"id\":\"a\",\"facts\":{\"category\":\"refund\"}}\n{\"id\":\"fr1\",\"facts\":{\"category\":\"fraud\"}}\n{\"id\":\"x\",\"facts\":{\"category\":\"nope\"}}\n",
+    )
+    .unwrap();
+    let conv = conv.to_str().unwrap();
+    let (code, out, _) = run(&["diff", &old, &new, "--conversations", conv], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("conversations: 1 of 2 change decision"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 2 (\"fr1\"): answer → (not accepted:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 3: could not be replayed: `nope`"),
+        "{out}"
+    );
+    let (_, out, _) = run(
+        &[
+            "diff",
+            &old,
+            &new,
+            "--conversations",
+            conv,
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["conversations"]["changed"], 1, "{out}");
+    assert_eq!(v["conversations"]["errors"], 1, "{out}");
+    assert_eq!(v["conversations"]["error_lines"][0]["line"], 3, "{out}");
+}
+
 /// `diff` never claims two policies decide the same where they may not.
 #[test]
 fn diff_does_not_claim_equal_where_it_cannot_know() {

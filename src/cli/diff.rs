@@ -48,7 +48,22 @@ struct Replay {
     other: usize,
     changed_expected_escalate: usize,
     errors: usize,
+    /// The first lines neither policy could replay, with why.
+    error_lines: Vec<serde_json::Value>,
     examples: Vec<serde_json::Value>,
+}
+
+impl Replay {
+    /// A conversation one policy decides and the other refuses.
+    fn refused(&mut self, line: usize, id: &serde_json::Value, old: String, new: String) {
+        self.total += 1;
+        self.changed += 1;
+        self.other += 1;
+        if self.examples.len() < 10 {
+            self.examples
+                .push(json!({"id": id, "line": line, "old": old, "new": new}));
+        }
+    }
 }
 
 pub fn run(args: Args) -> Result<i32, CliError> {
@@ -106,12 +121,39 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 if text.trim().is_empty() {
                     continue;
                 }
-                let (Ok(a), Ok(b)) = (
+                let (a, b) = match (
                     crate::simulate::replay(&old, line, text.trim()),
                     crate::simulate::replay(&new, line, text.trim()),
-                ) else {
-                    r.errors += 1;
-                    continue;
+                ) {
+                    (Ok(a), Ok(b)) => (a, b),
+                    // accepted by one policy and refused by the other: the
+                    // breakage a reviewer most needs to see
+                    (Ok(a), Err(e)) => {
+                        r.refused(
+                            line,
+                            &a.id,
+                            describe(&a.decision),
+                            format!("(not accepted: {})", e.error),
+                        );
+                        continue;
+                    }
+                    (Err(e), Ok(b)) => {
+                        r.refused(
+                            line,
+                            &b.id,
+                            format!("(not accepted: {})", e.error),
+                            describe(&b.decision),
+                        );
+                        continue;
+                    }
+                    (Err(e), Err(_)) => {
+                        r.errors += 1;
+                        if r.error_lines.len() < 10 {
+                            r.error_lines
+                                .push(json!({"line": line, "id": e.id, "error": e.error}));
+                        }
+                        continue;
+                    }
                 };
                 r.total += 1;
                 let key =
@@ -159,7 +201,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     json!({
                         "total": r.total, "changed": r.changed, "stricter": r.stricter, "looser": r.looser,
                         "other": r.other, "changed_expected_escalate": r.changed_expected_escalate,
-                        "errors": r.errors, "examples": r.examples,
+                        "errors": r.errors, "error_lines": r.error_lines, "examples": r.examples,
                     }),
                 );
             }
@@ -211,7 +253,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             }
             if let Some(r) = &replay {
                 println!(
-                    "\nconversations: {} of {} change decision ({} stricter, {} looser, {} other); {} of the changed ones were expected to escalate{}",
+                    "\nconversations: {} of {} change decision ({} stricter, {} looser, {} other: another queue or priority, or accepted by one policy only); {} of the changed ones were expected to escalate{}",
                     r.changed,
                     r.total,
                     r.stricter,
@@ -220,6 +262,31 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     r.changed_expected_escalate,
                     if r.errors > 0 { format!("; {} line(s) could not be replayed", r.errors) } else { String::new() }
                 );
+                for e in &r.examples {
+                    println!(
+                        "  line {} ({}): {} → {}",
+                        e["line"],
+                        e["id"],
+                        e["old"].as_str().unwrap_or_default(),
+                        e["new"].as_str().unwrap_or_default()
+                    );
+                }
+                if r.changed > r.examples.len() {
+                    println!("  … and {} more", r.changed - r.examples.len());
+                }
+                for e in &r.error_lines {
+                    println!(
+                        "  line {}: could not be replayed: {}",
+                        e["line"],
+                        e["error"].as_str().unwrap_or_default()
+                    );
+                }
+                if r.errors > r.error_lines.len() {
+                    println!(
+                        "  … and {} more line(s) that could not be replayed",
+                        r.errors - r.error_lines.len()
+                    );
+                }
             }
         }
     }
