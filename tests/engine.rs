@@ -654,6 +654,25 @@ proptest! {
         let (Ok(pa), Ok(pb)) = (Policy::from_text("a.handover", &a), Policy::from_text("b.handover", &b)) else { return Ok(()) };
         let result = handover::analyze::diff::diff(&pa, &pb);
         prop_assume!(!result.incomplete);
+        // each region's condition, written as a rule, holds exactly inside it
+        // (a condition longer than the language's limit on rows is skipped)
+        let described: Vec<Option<Policy>> = result
+            .changes
+            .iter()
+            .map(|c| {
+                let text = format!("{HEADER}when {} then human \"a\"\n", c.condition);
+                match Policy::from_text("region.handover", &text) {
+                    Ok(p) => Some(p),
+                    Err(handover::LoadError::Invalid(k))
+                        if k.diagnostics.iter().filter(|d| d.is_error()).all(|d| d.code.as_str() == "too-complex") => None,
+                    Err(handover::LoadError::Invalid(k)) => {
+                        let errors: Vec<String> = k.diagnostics.iter().map(|d| format!("{}: {}", d.code.as_str(), d.message)).collect();
+                        panic!("the condition does not compile: {}\n{errors:#?}", c.condition)
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+            })
+            .collect();
         for f in &samples {
             let differ = decision_key(&pa, f) != decision_key(&pb, f);
             let Some(point) = result.space.locate(f) else {
@@ -662,6 +681,13 @@ proptest! {
             };
             let inside = result.changes.iter().any(|c| handover::analyze::space::Space::contains(&c.region, &point));
             prop_assert_eq!(differ, inside, "facts {} differ={} but inside a region={}\nOLD\n{}\nNEW\n{}", f, differ, inside, a, b);
+            for (c, p) in result.changes.iter().zip(&described) {
+                let Some(Ok(facts)) = p.as_ref().map(|p| p.facts(f)) else { continue };
+                let Some(p) = p else { continue };
+                let holds = !p.decide(&facts).matched.is_empty();
+                let within = handover::analyze::space::Space::contains(&c.region, &point);
+                prop_assert_eq!(holds, within, "facts {} inside={} but the condition `{}` holds={}\nOLD\n{}\nNEW\n{}", f, within, c.condition, holds, a, b);
+            }
         }
     }
 }

@@ -845,6 +845,7 @@ pub fn describe_region(space: &Space, r: &Region) -> String {
             let s = if s.len() == 1 {
                 s.join("")
             } else {
+                let s: Vec<String> = s.iter().map(|x| grouped(x)).collect();
                 format!("({})", s.join(" or "))
             };
             let fractional = |a: &usize| {
@@ -863,36 +864,7 @@ pub fn describe_region(space: &Space, r: &Region) -> String {
                 s
             }
         } else if !col.text_preds.is_empty() {
-            let mut clauses = Vec::new();
-            for (k, p) in col.text_preds.iter().enumerate() {
-                let vals: Vec<bool> = present
-                    .iter()
-                    .filter_map(|a| col.text_truth.get(*a).and_then(|t| t.get(k)).copied())
-                    .collect();
-                let all_true = vals.iter().all(|v| *v);
-                let all_false = vals.iter().all(|v| !*v);
-                let body = match p {
-                    crate::check::model::TextPred::Eq(s) => {
-                        format!("{name} = {}", crate::syntax::quote(s))
-                    }
-                    crate::check::model::TextPred::Matches(s) => {
-                        format!("{name} matches {}", crate::syntax::quote(s))
-                    }
-                    crate::check::model::TextPred::Contains(s) => {
-                        format!("{name} contains {}", crate::syntax::quote(s))
-                    }
-                };
-                if all_true {
-                    clauses.push(body);
-                } else if all_false {
-                    clauses.push(format!("not {body}"));
-                }
-            }
-            if clauses.is_empty() {
-                format!("{name} is present")
-            } else {
-                clauses.join(" and ")
-            }
+            describe_text(name, col, &present)
         } else {
             let names: Vec<String> = present
                 .iter()
@@ -910,24 +882,26 @@ pub fn describe_region(space: &Space, r: &Region) -> String {
                     other => other.to_string(),
                 })
                 .collect();
-            if names.len() == 1 {
-                if matches!(col.ty, crate::check::model::FieldType::Set(_)) {
-                    format!("{name} = {}", names.join(""))
-                } else if col.ty == crate::check::model::FieldType::Bool {
-                    if names.first().is_some_and(|n| n == "true") {
-                        name.clone()
-                    } else {
-                        format!("not {name}")
-                    }
-                } else {
-                    format!("{name} = {}", names.join(""))
+            if matches!(col.ty, crate::check::model::FieldType::Set(_)) {
+                describe_set(name, col, &present)
+            } else if col.ty == crate::check::model::FieldType::Bool {
+                // `not x` would also hold for a missing `x`
+                match names.as_slice() {
+                    [one] if one == "true" => name.clone(),
+                    [one] => format!("{name} = {one}"),
+                    _ => format!("{name} is present"),
                 }
+            } else if col.ty == crate::check::model::FieldType::Text {
+                // no text tests: its one atom is any text
+                format!("{name} is present")
+            } else if names.len() == 1 {
+                format!("{name} = {}", names.join(""))
             } else {
                 format!("{name} in {{{}}}", names.join(", "))
             }
         };
         parts.push(if missing && !present.is_empty() {
-            format!("({text} or {name} is missing)")
+            format!("({} or {name} is missing)", grouped(&text))
         } else {
             text
         });
@@ -937,6 +911,146 @@ pub fn describe_region(space: &Space, r: &Region) -> String {
     } else {
         parts.join(" and ")
     }
+}
+
+/// A conjunction in parentheses, so that it reads unambiguously inside
+/// an `or` (`mixed-and-or` asks the same of policies).
+fn grouped(text: &str) -> String {
+    if text.contains(" and ") && !(text.starts_with('(') && text.ends_with(')')) {
+        format!("({text})")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Atoms of a text column: each is one combination of the truth values of
+/// the column's tests. The tests true (or false) in every atom, when the
+/// atoms are all those that agree on them; else one clause per atom.
+fn describe_text(name: &str, col: &super::space::Column, present: &[usize]) -> String {
+    let truth = |a: usize| col.text_truth.get(a).cloned().unwrap_or_default();
+    let body = |p: &crate::check::model::TextPred| match p {
+        crate::check::model::TextPred::Eq(s) => format!("{name} = {}", crate::syntax::quote(s)),
+        crate::check::model::TextPred::Matches(s) => {
+            format!("{name} matches {}", crate::syntax::quote(s))
+        }
+        crate::check::model::TextPred::Contains(s) => {
+            format!("{name} contains {}", crate::syntax::quote(s))
+        }
+    };
+    // clauses for the tests with a fixed truth value (None: mixed)
+    let clause = |fixed: &[Option<bool>]| {
+        let mut c: Vec<String> = Vec::new();
+        for (p, t) in col.text_preds.iter().zip(fixed) {
+            match t {
+                Some(true) => c.push(body(p)),
+                Some(false) => c.push(format!("not {}", body(p))),
+                None => {}
+            }
+        }
+        // `not … contains` alone would also hold for a missing text
+        if !fixed.contains(&Some(true)) {
+            c.insert(0, format!("{name} is present"));
+        }
+        c.join(" and ")
+    };
+    let fixed: Vec<Option<bool>> = (0..col.text_preds.len())
+        .map(|k| {
+            let mut vals = present.iter().map(|a| truth(*a).get(k).copied());
+            let first = vals.next().flatten();
+            vals.all(|v| v == first).then_some(first).flatten()
+        })
+        .collect();
+    let agreeing: Vec<usize> = (1..col.atoms.len())
+        .filter(|a| {
+            let t = truth(*a);
+            fixed
+                .iter()
+                .enumerate()
+                .all(|(k, f)| f.is_none_or(|f| t.get(k) == Some(&f)))
+        })
+        .collect();
+    if agreeing.iter().all(|a| present.contains(a)) {
+        return clause(&fixed);
+    }
+    let each: Vec<String> = present
+        .iter()
+        .map(|a| {
+            let t: Vec<Option<bool>> = truth(*a).into_iter().map(Some).collect();
+            grouped(&clause(&t))
+        })
+        .collect();
+    match each.as_slice() {
+        [one] => one.clone(),
+        _ => format!("({})", each.join(" or ")),
+    }
+}
+
+/// Atoms of a set column: each holds exactly some of the values the rules
+/// mention (and any others). One clause when the atoms are every
+/// combination of some values with the rest fixed, else one per atom.
+fn describe_set(name: &str, col: &super::space::Column, present: &[usize]) -> String {
+    let items = |a: &usize| -> Vec<&str> {
+        col.atoms
+            .get(*a)
+            .and_then(Json::as_array)
+            .map(|v| v.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default()
+    };
+    let mut mentioned: Vec<&str> = Vec::new();
+    for a in 1..col.atoms.len() {
+        for v in items(&a) {
+            if !mentioned.contains(&v) {
+                mentioned.push(v);
+            }
+        }
+    }
+    let sets: Vec<Vec<&str>> = present.iter().map(items).collect();
+    let clause = |has: &[&str], not: &[&str]| {
+        let mut c = Vec::new();
+        match has {
+            [] => {}
+            [one] => c.push(format!("{name} has {one}")),
+            many => c.push(format!("{name} has all {{{}}}", many.join(", "))),
+        }
+        if !not.is_empty() {
+            if has.is_empty() {
+                // `not … has any` alone would also hold for a missing set
+                c.push(format!("{name} is present"));
+            }
+            c.push(format!("not {name} has any {{{}}}", not.join(", ")));
+        }
+        if c.is_empty() {
+            format!("{name} is present")
+        } else {
+            c.join(" and ")
+        }
+    };
+    let in_all: Vec<&str> = mentioned
+        .iter()
+        .copied()
+        .filter(|v| sets.iter().all(|s| s.contains(v)))
+        .collect();
+    let in_none: Vec<&str> = mentioned
+        .iter()
+        .copied()
+        .filter(|v| sets.iter().all(|s| !s.contains(v)))
+        .collect();
+    let free = mentioned.len() - in_all.len() - in_none.len();
+    if free < 20 && sets.len() == 1usize << free {
+        return clause(&in_all, &in_none);
+    }
+    let each: Vec<String> = sets
+        .iter()
+        .map(|s| {
+            let not: Vec<&str> = mentioned
+                .iter()
+                .copied()
+                .filter(|v| !s.contains(v))
+                .collect();
+            grouped(&clause(s, &not))
+        })
+        .collect();
+    format!("({})", each.join(" or "))
 }
 
 pub fn change_json(c: &Change) -> Json {
