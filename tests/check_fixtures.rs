@@ -718,6 +718,9 @@ const COMMON_SYNTAX_MISTAKES: &[(&str, &str, &[&str])] = &[
      "`:`", &["`category = how_to`"]),
     // 9. `-` in a name
     ("field churn-signal: bool\n", "`churn-signal`", &["`churn_signal`"]),
+    // a letter outside a-z in a name
+    ("field verspätung: int 0..\n", "`verspätung`", &["`verspaetung`"]),
+    ("field mood: enum { happy, mécontent }\n", "`mécontent`", &["`mecontent`"]),
     // 10. misspelt types
     ("field churn_signal: boolean\n", "`boolean`", &["`bool`"]),
     ("field confidence: numbr\n", "`numbr`", &["`number`"]),

@@ -498,6 +498,7 @@ fn common_mistake(c: &Ctx<'_>) -> Option<Diagnostic> {
         .or_else(|| sla_duration(c))
         .or_else(|| unquoted_text(c))
         .or_else(|| colon_or_equals(c))
+        .or_else(|| non_ascii_name(c))
         .or_else(|| invalid_name(c))
         .or_else(|| misspelt_type(c))
         .or_else(|| missing_condition(c))
@@ -1021,6 +1022,89 @@ fn colon_or_equals(c: &Ctx<'_>) -> Option<Diagnostic> {
 
 /// `churn-signal`, and `field churn signal: bool`: names use letters,
 /// digits and `_`.
+/// ASCII spellings of the letters names are most often written with.
+fn ascii_letter(ch: char) -> Option<&'static str> {
+    Some(match ch {
+        'ä' => "ae",
+        'ö' => "oe",
+        'ü' => "ue",
+        'Ä' => "Ae",
+        'Ö' => "Oe",
+        'Ü' => "Ue",
+        'ß' => "ss",
+        'é' | 'è' | 'ê' | 'ë' => "e",
+        'á' | 'à' | 'â' | 'å' => "a",
+        'í' | 'ì' | 'î' | 'ï' => "i",
+        'ó' | 'ò' | 'ô' => "o",
+        'ú' | 'ù' | 'û' => "u",
+        'ç' => "c",
+        'ñ' => "n",
+        'ø' => "o",
+        'æ' => "ae",
+        'É' => "E",
+        _ => return None,
+    })
+}
+
+/// `field verspätung: int`: a letter outside a–z inside a name, which
+/// read as the end of the name and an unexpected `ätung`.
+fn non_ascii_name(c: &Ctx<'_>) -> Option<Diagnostic> {
+    let rest = c.rest();
+    let before = c.before();
+    let first = rest.chars().next()?;
+    if first.is_ascii() || !first.is_alphabetic() || !before.ends_with(is_name_char) {
+        return None;
+    }
+    let back = before
+        .bytes()
+        .rev()
+        .take(WORDS_MAX + 1)
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    let fwd = run_len(rest, |ch: char| ch.is_alphanumeric() || ch == '_')?;
+    if back > WORDS_MAX {
+        return None;
+    }
+    let start = c.pos - back;
+    let word = c.chunk.get(start..c.pos + fwd)?;
+    let others: Vec<char> = word.chars().filter(|ch| !ch.is_ascii()).collect();
+    let mut listed: Vec<String> = Vec::new();
+    for ch in &others {
+        let q = format!("`{ch}`");
+        if !listed.contains(&q) {
+            listed.push(q);
+        }
+    }
+    let span = c.at(start, c.pos + fwd);
+    let message = format!(
+        "`{word}` is not a valid name: names use the letters a–z and A–Z, digits and `_` (not {})",
+        listed.join(", ")
+    );
+    let fixed: Option<String> = word
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii() {
+                Some(ch.to_string())
+            } else {
+                ascii_letter(ch).map(str::to_string)
+            }
+        })
+        .collect();
+    Some(match fixed {
+        Some(f) => help_diag(
+            span,
+            message,
+            format!("write `{f}`, here and wherever the name is used"),
+        )
+        .with_change_to(span, f),
+        None => help_diag(
+            span,
+            message,
+            "spell the name with the letters a–z".to_string(),
+        ),
+    })
+}
+
 fn invalid_name(c: &Ctx<'_>) -> Option<Diagnostic> {
     let rest = c.rest();
     let before = c.before();
