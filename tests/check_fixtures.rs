@@ -1257,6 +1257,8 @@ fn quick_fixes_give_the_expected_text() {
          "when message has \"cancel\"", "when message contains \"cancel\""),
         ("type-mismatch/bare-word-for-text", "change to `\"cancel\"`",
          "message = cancel", "message = \"cancel\""),
+        ("unknown-field/value-as-test", "change to `category = delivery`",
+         "category = refund or delivery", "category = refund or category = delivery"),
         ("type-mismatch/number-for-bool", "change to `true`",
          "churn_signal = 1", "churn_signal = true"),
         // the `##` lines go with the declaration they document

@@ -323,7 +323,42 @@ impl Checker<'_> {
         None
     }
 
+    /// `category = refund or billing`: a bare value where a test belongs,
+    /// which would read as an unknown field `billing`.
+    fn value_as_test(&mut self, a: &Atom) -> bool {
+        let name = &a.field.name;
+        if !matches!(a.test, Test::Truthy) || self.model.field(name).is_some() {
+            return false;
+        }
+        let mut owners = self
+            .model
+            .fields
+            .iter()
+            .filter(|f| !matches!(f.ty, FieldType::Set(_)) && f.ty.values().contains(name));
+        let (Some(f), None) = (owners.next(), owners.next()) else {
+            return false;
+        };
+        let fname = f.name.clone();
+        let kind = f.ty.kind_name();
+        let fixed = format!("{fname} = {name}");
+        self.push(
+            Diagnostic::new(
+                Code::UnknownField,
+                a.field.span,
+                format!("`{name}` is a value of the {kind} `{fname}`, not a field"),
+            )
+            .with_help(format!(
+                "a test names its field: write `{fixed}`, or `{fname} in {{ ..., {name} }}` for one of several values"
+            ))
+            .with_change_to(a.field.span, fixed),
+        );
+        true
+    }
+
     fn atom(&mut self, a: &Atom, mark: bool) -> Option<AtomM> {
+        if self.value_as_test(a) {
+            return None;
+        }
         let Some(fi) = self.resolve_field(&a.field) else {
             // the field is unknown or its declaration broken (reported
             // once): the `let`s the test names are still used
