@@ -660,7 +660,12 @@ proptest! {
             .changes
             .iter()
             .map(|c| {
-                let text = format!("{HEADER}when {} then human \"a\"\n", c.condition);
+                // "always": the whole space
+                let condition = match c.condition.as_str() {
+                    "always" => "category is missing or category is present",
+                    other => other,
+                };
+                let text = format!("{HEADER}when {condition} then human \"a\"\n");
                 match Policy::from_text("region.handover", &text) {
                     Ok(p) => Some(p),
                     Err(handover::LoadError::Invalid(k))
