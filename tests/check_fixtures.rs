@@ -1301,6 +1301,27 @@ fn no_let_fix_that_changes_another_comparison() {
     );
 }
 
+/// The help for `>` on an enum quotes whole tests to copy: a six-value
+/// enum's list was cut after forty characters.
+#[test]
+fn order_on_enum_help_quotes_the_whole_list() {
+    let checked = Checked::from_sources(vec![SourceFile::new(
+        "inline.handover",
+        "field topic: enum { refund, delivery, account_hack, order_status, product_question, other }\nqueue \"q\"\nwhen topic > refund then route \"q\"\n",
+    )]);
+    let d = with_code(&checked, "type-mismatch");
+    let help = d
+        .first()
+        .and_then(|d| d.help.as_deref())
+        .unwrap_or_default();
+    assert!(
+        help.contains(
+            "`topic in { delivery, account_hack, order_status, product_question, other }`"
+        ),
+        "{help}"
+    );
+}
+
 /// One root cause, one message: no fixture reports two diagnostics of the
 /// same code at the same place.
 #[test]

@@ -584,11 +584,16 @@ impl Checker<'_> {
             FieldType::Enum(v) | FieldType::Level(v) => {
                 if ordering && matches!(ty, FieldType::Enum(_)) {
                     let help = self.order_on_enum_help(&fname, v, op, lit);
-                    return self.mismatch(
-                        op_span,
-                        format!("`{}` needs an ordered field, and `{fname}` is an enum (its values have no order)", op.as_str()),
-                        &help,
+                    // the help quotes whole tests, to be copied: not cut short
+                    self.push(
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            op_span,
+                            format!("`{}` needs an ordered field, and `{fname}` is an enum (its values have no order)", op.as_str()),
+                        )
+                        .with_help_quoting_policy(help),
                     );
+                    return None;
                 }
                 let i = self.value_index(fi, lit)? as usize;
                 let mask: Vec<bool> = (0..v.len())
