@@ -664,6 +664,22 @@ fn diff_does_not_claim_equal_where_it_cannot_know() {
     assert_eq!(v["incomplete_fields"], serde_json::json!(["m"]), "{out}");
 }
 
+/// An emptied policy file checks clean, and would answer every
+/// conversation: `check` says so in a note (exit 0: it is not an error).
+#[test]
+fn check_notes_a_policy_that_decides_nothing() {
+    for text in ["", "## only a comment\nfield c: bool\n"] {
+        let (code, out, _) = run(&["check", "-"], Some(text));
+        assert_eq!(code, 0, "{out}");
+        assert!(
+            out.contains("has no rules and no automation block"),
+            "{out}"
+        );
+    }
+    let (_, out, _) = run(&["check", "examples/acme"], None);
+    assert!(!out.contains("no rules"), "{out}");
+}
+
 #[test]
 fn standard_input_is_read_once() {
     let policy = "field category: enum { refund, other }\nqueue \"q\"\nrule \"r\" when category = refund then route \"q\"\n";

@@ -34,6 +34,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<i32, CliError> {
     let mut all_files = Vec::new();
     let mut all_diags = Vec::new();
+    // policies that decide nothing: an emptied file looks healthy otherwise
+    let mut empty: Vec<String> = Vec::new();
     for p in &args.policies {
         let files = super::read_policy(p)?;
         let working = super::SlowWork::start(format!(
@@ -42,6 +44,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         ));
         let checked = Checked::from_sources(files);
         drop(working);
+        if !checked.has_errors()
+            && checked.model.rules.is_empty()
+            && checked.model.automation.is_none()
+        {
+            empty.push(p.display().to_string());
+        }
         let offset = all_files.len() as u32;
         for mut d in checked.diagnostics {
             d.span.file += offset;
@@ -88,6 +96,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 ""
             };
             w(&mut out, &format!("{summary}{denied}"))?;
+            for p in &empty {
+                w(
+                    &mut out,
+                    &format!("note: `{p}` has no rules and no automation block, so every conversation is answered by the agent"),
+                )?;
+            }
         }
         Format::Json => w(
             &mut out,
