@@ -174,8 +174,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             .to_string()
     } else {
         format!(
-            "{} examples: {} passed, {} failed",
+            "{} example{}: {} passed, {} failed",
             total,
+            if total == 1 { "" } else { "s" },
             total - failed,
             failed
         )
