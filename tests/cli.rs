@@ -643,6 +643,30 @@ fn diff_does_not_claim_equal_where_it_cannot_know() {
         "{examples:?}"
     );
 
+    // a set value added: facts holding it were refused and are decided
+    let old = write_policy(
+        "diff-set-old",
+        "field risk: set { legal, payment }\nqueue \"q\"\nrule \"r\" when risk has legal then route \"q\"\n",
+    );
+    let new = write_policy(
+        "diff-set-new",
+        "field risk: set { legal, payment, fraud }\nqueue \"q\"\nrule \"r\" when risk has legal then route \"q\"\n",
+    );
+    let (code, out, _) = run(&["diff", &old, &new, "--format", "json"], None);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["example"]["risk"]
+                .as_array()
+                .is_some_and(|a| a.contains(&serde_json::json!("fraud")))
+                && r["old"] == "(facts not accepted)"),
+        "{out}"
+    );
+
     // a combination of text tests no sample string satisfies: no
     // difference found, and the output says the search was not exhaustive
     let text = "field m: text\nqueue \"q\"\n";

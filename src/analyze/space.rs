@@ -290,6 +290,23 @@ impl Space {
                             }
                         }
                     }
+                    // a value one policy declares and the other does not:
+                    // facts holding it are accepted by one policy only
+                    let declared: Vec<Vec<String>> = policies
+                        .iter()
+                        .filter_map(|(m, _)| {
+                            let f = m.fields.get(m.field(&name)?)?;
+                            Some(f.ty.values().to_vec())
+                        })
+                        .collect();
+                    for values in &declared {
+                        for v in values {
+                            let everywhere = declared.iter().all(|d| d.contains(v));
+                            if !everywhere && !mentioned.contains(v) {
+                                mentioned.push(v.clone());
+                            }
+                        }
+                    }
                     if mentioned.len() > MAX_SET_VALUES {
                         col.approximate = true;
                         mentioned.truncate(MAX_SET_VALUES);
