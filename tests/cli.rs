@@ -547,11 +547,15 @@ fn diff_of_a_large_policy_finds_a_one_rule_edit() {
     assert_eq!(v["equal"], false, "{out}");
     let regions = v["regions"].as_array().unwrap();
     assert!(
-        regions
-            .iter()
-            .any(|r| r["old"] == "draft priority high" && r["new"] == "draft priority urgent"),
+        regions.iter().any(|r| r["old"] == "draft priority high"
+            && r["new"] == "draft priority urgent"
+            && r["old_rule"] == "r75"
+            && r["new_rule"] == "r75"),
         "{out}"
     );
+    // the human form names the rule too
+    let (_, out, _) = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap()], None);
+    assert!(out.contains("decided by rule `r75` in both"), "{out}");
 }
 
 /// A conversation one policy decides and the other refuses is a change

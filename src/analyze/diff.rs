@@ -58,6 +58,15 @@ pub struct Change {
     pub new: Outcome,
     pub condition: String,
     pub example: Json,
+    /// The rule that decides the example in the old and the new policy
+    /// (None: the baseline, or facts the policy refuses).
+    pub decided_by: [Option<String>; 2],
+}
+
+/// The name of the rule that decides these facts, if a rule does.
+fn deciding_rule(p: &Policy, facts: &Json) -> Option<String> {
+    let f = p.facts(facts).ok()?;
+    p.decide(&f).rule.map(str::to_string)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -645,14 +654,22 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
         sample_cells(&space, &sides, [old, new], focus.as_ref(), &mut found);
     }
     merge_boxes(&mut found, space.cols.len());
+    let (old_policy, new_policy) = (old, new);
     let changes = found
         .into_iter()
-        .map(|(region, old, new)| Change {
-            condition: describe_region(&space, &region),
-            example: space.witness(&region),
-            region,
-            old,
-            new,
+        .map(|(region, old, new)| {
+            let example = space.witness(&region);
+            Change {
+                condition: describe_region(&space, &region),
+                decided_by: [
+                    deciding_rule(old_policy, &example),
+                    deciding_rule(new_policy, &example),
+                ],
+                example,
+                region,
+                old,
+                new,
+            }
         })
         .collect();
     DiffResult {
@@ -1060,5 +1077,7 @@ pub fn change_json(c: &Change) -> Json {
         "new": c.new.describe(),
         "direction": match c.direction() { Direction::Stricter => "stricter", Direction::Looser => "looser", Direction::Sideways => "other" },
         "example": c.example,
+        "old_rule": c.decided_by[0],
+        "new_rule": c.decided_by[1],
     })
 }

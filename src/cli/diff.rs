@@ -240,6 +240,19 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                         c.new.describe()
                     );
                     println!("      for example {}", c.example);
+                    let by = |r: &Option<String>| {
+                        r.as_ref()
+                            .map_or("no rule".to_string(), |n| format!("rule `{n}`"))
+                    };
+                    if c.decided_by[0] != c.decided_by[1] {
+                        println!(
+                            "      decided by {} → {}",
+                            by(&c.decided_by[0]),
+                            by(&c.decided_by[1])
+                        );
+                    } else if let Some(n) = &c.decided_by[0] {
+                        println!("      decided by rule `{n}` in both");
+                    }
                 }
                 if result.changes.len() > MAX_SHOWN {
                     println!(
