@@ -254,11 +254,7 @@ fn cutting_row(side: &Side, cutting: &mut Cutting, b: &Region) -> Option<(usize,
                 .is_some_and(|r| Some(*r) > covered)
         });
     }
-    let r = side.regions.get(*cutting.rows.first()? as usize)?;
-    b.iter().zip(r).enumerate().find_map(|(ci, (x, y))| {
-        let i = and(x, y);
-        (i != *x).then_some((ci, i))
-    })
+    cut(b, side.regions.get(*cutting.rows.first()? as usize)?)
 }
 
 /// Where region `r` cuts box `b` (they meet, and `b` is not inside `r`):
