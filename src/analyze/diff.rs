@@ -373,10 +373,6 @@ impl Focus {
         })
     }
 
-    fn region<'s>(&self, sides: &'s [Side; 2], si: usize, k: u32) -> Option<&'s Region> {
-        sides.get(si)?.regions.get(k as usize)
-    }
-
     fn base_or_validity_differs(&self, b: &Region) -> bool {
         let meets = |x: Option<&Vec<u64>>, m: &Vec<u64>| x.is_some_and(|x| meet(x, m).0);
         self.base
@@ -388,6 +384,11 @@ impl Focus {
                 .enumerate()
                 .any(|(ci, m)| meets(b.get(ci), m))
     }
+}
+
+/// Row `k` of policy `si` (0 old, 1 new) as a region of the space.
+fn row_region(sides: &[Side; 2], si: usize, k: u32) -> Option<&Region> {
+    sides.get(si)?.regions.get(k as usize)
 }
 
 /// A box still to look at: its region, the rows that may cut it, and the
@@ -412,7 +413,7 @@ fn sample_cells(
         Some(f) => f
             .rows
             .iter()
-            .filter_map(|&(si, k)| f.region(sides, si, k))
+            .filter_map(|&(si, k)| row_region(sides, si, k))
             .collect(),
         None => sides.iter().flat_map(|s| &s.regions).collect(),
     };
@@ -603,8 +604,7 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
             own.retain(|&(si, k)| {
                 let covered = cutting.get(si).and_then(|c| c.covered);
                 let rank = sides.get(si).and_then(|s| s.ranks.get(k as usize));
-                f.region(&sides, si, k)
-                    .is_some_and(|r| super::space::meets(&b, r))
+                row_region(&sides, si, k).is_some_and(|r| super::space::meets(&b, r))
                     && rank.is_none_or(|r| covered.is_none_or(|c| *r >= c))
             });
             if own.is_empty() && !f.base_or_validity_differs(&b) {
@@ -614,7 +614,7 @@ pub fn diff(old: &Policy, new: &Policy) -> DiffResult {
             // the box then needs no further look
             if let Some(own_split) = own
                 .iter()
-                .find_map(|&(si, k)| cut(&b, f.region(&sides, si, k)?))
+                .find_map(|&(si, k)| cut(&b, row_region(&sides, si, k)?))
             {
                 split = Some(own_split);
             }
@@ -941,15 +941,7 @@ fn grouped(text: &str) -> String {
 /// atoms are all those that agree on them; else one clause per atom.
 fn describe_text(name: &str, col: &super::space::Column, present: &[usize]) -> String {
     let truth = |a: usize| col.text_truth.get(a).cloned().unwrap_or_default();
-    let body = |p: &crate::check::model::TextPred| match p {
-        crate::check::model::TextPred::Eq(s) => format!("{name} = {}", crate::syntax::quote(s)),
-        crate::check::model::TextPred::Matches(s) => {
-            format!("{name} matches {}", crate::syntax::quote(s))
-        }
-        crate::check::model::TextPred::Contains(s) => {
-            format!("{name} contains {}", crate::syntax::quote(s))
-        }
-    };
+    let body = |p: &crate::check::model::TextPred| format!("{name} {}", p.text());
     // clauses for the tests with a fixed truth value (None: mixed)
     let clause = |fixed: &[Option<bool>]| {
         let mut c: Vec<String> = Vec::new();
@@ -985,6 +977,7 @@ fn describe_text(name: &str, col: &super::space::Column, present: &[usize]) -> S
     if agreeing.iter().all(|a| present.contains(a)) {
         return clause(&fixed);
     }
+    // (one atom always takes the branch above: its truths are all fixed)
     let each: Vec<String> = present
         .iter()
         .map(|a| {
@@ -992,10 +985,7 @@ fn describe_text(name: &str, col: &super::space::Column, present: &[usize]) -> S
             grouped(&clause(&t))
         })
         .collect();
-    match each.as_slice() {
-        [one] => one.clone(),
-        _ => format!("({})", each.join(" or ")),
-    }
+    format!("({})", each.join(" or "))
 }
 
 /// Atoms of a set column: each holds exactly some of the values the rules

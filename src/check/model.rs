@@ -194,6 +194,19 @@ pub enum TextPred {
     Contains(String),
 }
 
+impl TextPred {
+    /// The test as written after the field's name: `= "x"`, `matches "x"`,
+    /// `contains "x"`.
+    pub fn text(&self) -> String {
+        let q = crate::syntax::quote;
+        match self {
+            TextPred::Eq(s) => format!("= {}", q(s)),
+            TextPred::Matches(s) => format!("matches {}", q(s)),
+            TextPred::Contains(s) => format!("contains {}", q(s)),
+        }
+    }
+}
+
 /// A set predicate over the present elements.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SetPred {

@@ -169,7 +169,7 @@ impl Drop for SlowWork {
 pub fn claim_stdin() -> Result<(), CliError> {
     static TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if TAKEN.swap(true, std::sync::atomic::Ordering::SeqCst) {
-        return stdin_at_most_once(&[Path::new("-"), Path::new("-")]);
+        return Err(stdin_twice());
     }
     Ok(())
 }
@@ -179,12 +179,16 @@ pub fn claim_stdin() -> Result<(), CliError> {
 /// the old policy and reported syntax errors in them.
 pub fn stdin_at_most_once(paths: &[&Path]) -> Result<(), CliError> {
     if paths.iter().filter(|p| **p == Path::new("-")).count() > 1 {
-        return Err(CliError::Usage(
-            "standard input (`-`) can be read only once: give all but one of the inputs as files"
-                .to_string(),
-        ));
+        return Err(stdin_twice());
     }
     Ok(())
+}
+
+fn stdin_twice() -> CliError {
+    CliError::Usage(
+        "standard input (`-`) can be read only once: give all but one of the inputs as files"
+            .to_string(),
+    )
 }
 
 /// Read the sources of one POLICY argument (`-` is standard input).

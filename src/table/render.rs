@@ -4,7 +4,6 @@
 use super::Table;
 use crate::check::interval::{fmt_num, IntervalSet};
 use crate::check::model::{ActionM, Cell, FieldType, Model, Present, SetPred, TextPred};
-use crate::syntax::quote;
 use serde_json::{json, Value as Json};
 
 pub const FORMAT_VERSION: &str = "handover-table/1";
@@ -250,11 +249,7 @@ pub fn cell_text(ty: &FieldType, c: &Cell) -> String {
         } else {
             cl.iter()
                 .map(|(p, want)| {
-                    let body = match p {
-                        TextPred::Eq(s) => format!("= {}", quote(s)),
-                        TextPred::Matches(s) => format!("matches {}", quote(s)),
-                        TextPred::Contains(s) => format!("contains {}", quote(s)),
-                    };
+                    let body = p.text();
                     if *want {
                         body
                     } else {
