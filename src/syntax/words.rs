@@ -394,6 +394,12 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+/// The byte length of the run of ASCII bytes at the end of `s` that
+/// satisfy `keep`, counted up to `WORDS_MAX + 1` (more is too long anyway).
+fn back_run(s: &str, keep: impl Fn(&u8) -> bool) -> usize {
+    s.bytes().rev().take(WORDS_MAX + 1).take_while(keep).count()
+}
+
 /// The byte length of the run of characters at the start of `s` that
 /// satisfy `keep`, if it is at most `WORDS_MAX` characters long.
 fn run_len(s: &str, keep: impl Fn(char) -> bool) -> Option<usize> {
@@ -445,12 +451,7 @@ impl Ctx<'_> {
     fn name_before(&self, end: usize) -> (usize, &str) {
         let t = self.chunk.get(..end).unwrap_or("").trim_end();
         // ASCII bytes: the run starts on a character boundary
-        let n = t
-            .bytes()
-            .rev()
-            .take(WORDS_MAX + 1)
-            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-            .count();
+        let n = back_run(t, |b| b.is_ascii_alphanumeric() || *b == b'_');
         if n > WORDS_MAX {
             return (t.len(), "");
         }
@@ -644,12 +645,7 @@ fn spaced_percent(c: &Ctx<'_>) -> Option<Diagnostic> {
     if t.len() == before.len() {
         return None;
     }
-    let n = t
-        .bytes()
-        .rev()
-        .take(WORDS_MAX + 1)
-        .take_while(|b| b.is_ascii_digit() || *b == b'.')
-        .count();
+    let n = back_run(t, |b| b.is_ascii_digit() || *b == b'.');
     if n == 0 || n > WORDS_MAX {
         return None;
     }
@@ -847,12 +843,7 @@ fn sla_duration(c: &Ctx<'_>) -> Option<Diagnostic> {
     if unit.is_empty() || t.len() == c.before().len() {
         return None;
     }
-    let n = t
-        .bytes()
-        .rev()
-        .take(WORDS_MAX + 1)
-        .take_while(|b| b.is_ascii_digit() || *b == b'.')
-        .count();
+    let n = back_run(t, |b| b.is_ascii_digit() || *b == b'.');
     if n == 0 || n > WORDS_MAX {
         return None;
     }
@@ -1055,12 +1046,7 @@ fn non_ascii_name(c: &Ctx<'_>) -> Option<Diagnostic> {
     if first.is_ascii() || !first.is_alphabetic() || !before.ends_with(is_name_char) {
         return None;
     }
-    let back = before
-        .bytes()
-        .rev()
-        .take(WORDS_MAX + 1)
-        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        .count();
+    let back = back_run(before, |b| b.is_ascii_alphanumeric() || *b == b'_');
     let fwd = run_len(rest, |ch: char| ch.is_alphanumeric() || ch == '_')?;
     if back > WORDS_MAX {
         return None;
@@ -1113,12 +1099,9 @@ fn invalid_name(c: &Ctx<'_>) -> Option<Diagnostic> {
         && before.ends_with(is_name_char)
         && rest.get(1..).is_some_and(|r| r.starts_with(is_name_char))
     {
-        let back = before
-            .bytes()
-            .rev()
-            .take(WORDS_MAX + 1)
-            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
-            .count();
+        let back = back_run(before, |b| {
+            b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-'
+        });
         let fwd = run_len(rest, name_or_dash)?;
         if back > WORDS_MAX {
             return None;
