@@ -368,23 +368,33 @@ impl TextPred {
 /// it each time was most of their cost. A few hundred patterns at most per
 /// thread; past that the cache starts over.
 fn regex_holds(pattern: &str, text: &str) -> bool {
+    with_regex(pattern, |r| r.is_ok_and(|r| r.is_match(text)))
+}
+
+/// `f` of the compiled `pattern`. The editor re-checks a policy on every
+/// keystroke and the table tests each text against its patterns: each
+/// pattern is compiled once per thread, not on every use.
+pub(crate) fn with_regex<R>(
+    pattern: &str,
+    f: impl FnOnce(Result<&regex::Regex, &regex::Error>) -> R,
+) -> R {
     use std::cell::RefCell;
     use std::collections::HashMap;
     thread_local! {
-        static COMPILED: RefCell<HashMap<String, Option<regex::Regex>>> = RefCell::new(HashMap::new());
+        static COMPILED: RefCell<HashMap<String, Result<regex::Regex, regex::Error>>> = RefCell::new(HashMap::new());
     }
     COMPILED.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if let Some(r) = cache.get(pattern) {
-            return r.as_ref().is_some_and(|r| r.is_match(text));
+        if !cache.contains_key(pattern) {
+            if cache.len() >= 512 {
+                cache.clear();
+            }
+            cache.insert(pattern.to_string(), regex::Regex::new(pattern));
         }
-        if cache.len() >= 512 {
-            cache.clear();
+        match cache.get(pattern) {
+            Some(r) => f(r.as_ref()),
+            None => f(regex::Regex::new(pattern).as_ref()),
         }
-        let r = regex::Regex::new(pattern).ok();
-        let holds = r.as_ref().is_some_and(|r| r.is_match(text));
-        cache.insert(pattern.to_string(), r);
-        holds
     })
 }
 

@@ -87,6 +87,9 @@ fn analyse(text: &str, quick: bool) -> Analysis {
 }
 
 fuzz_target!(|input: Input| {
+    // as the language server runs: statements not edited come from the
+    // parse cache (the `parse` target checks it against a fresh parse)
+    handover::syntax::cache::enable();
     let mut text = DOCS[input.doc as usize % DOCS.len()].to_string();
     let mut analysis: Option<Analysis> = None;
     for op in input.ops.iter().take(24) {

@@ -506,8 +506,9 @@ impl Checker<'_> {
                         let op = if is_match { "matches" } else { "contains" };
                         let s = self.text_arg(l, op)?;
                         if is_match {
-                            if let Err(e) = regex::Regex::new(&s.value) {
-                                let detail = regex_error_line(&e);
+                            if let Some(detail) = crate::facts::with_regex(&s.value, |r| {
+                                r.err().map(regex_error_line)
+                            }) {
                                 self.push(
                                     Diagnostic::new(
                                         Code::BadRegex,
