@@ -123,6 +123,13 @@ fn html_report_renders_in_chromium() {
         );
     }
     assert!(dom.matches("<svg").count() >= 5, "charts are SVG");
+    // the conversations behind the misses, named so they can be looked up
+    assert!(
+        dom.contains("Conversations behind the misses")
+            && dom
+                .contains("<td>saas-010</td><td>route \"customer-success\" by `churn signal`</td>"),
+        "the table of misses is missing from the rendered page"
+    );
 
     let shot = target.join("report.png");
     let _ = std::fs::remove_file(&shot);

@@ -109,6 +109,70 @@ fn kpis_match_the_hand_computation() {
         json!({"matched": 1, "won": 0})
     );
     assert_eq!(r["rules_never_won"], json!(["long chat"]));
+    // the conversations behind the misses: c3 escalated unexpectedly, c3 and
+    // c4 lack the required `question`, c4 went to billing instead of legal
+    let case = |id: &str, line: u64| json!({"id": id, "line": line, "action": "route", "queue": "billing", "rule": "unsure"});
+    let with = |mut c: Value, k: &str, v: Value| {
+        c[k] = v;
+        c
+    };
+    assert_eq!(
+        r["cases"],
+        json!({
+            "false_escalations": {"count": 1, "first": [case("c3", 3)]},
+            "missed_escalations": {"count": 0, "first": []},
+            "incomplete_tickets": {"count": 2, "first": [
+                with(case("c3", 3), "absent", json!(["question"])),
+                with(case("c4", 4), "absent", json!(["question"])),
+            ]},
+            "misrouted": {"count": 1, "first": [with(case("c4", 4), "expected_queue", json!("legal"))]},
+        })
+    );
+}
+
+/// The report keeps the first ten conversations of each kind of miss, in
+/// input order, with the full count; the terminal shows five.
+#[test]
+fn cases_keep_the_first_ten_and_the_count() {
+    let policy = "field c: enum { a, b }\nqueue \"q\"\nwhen c = b then route \"q\"\n";
+    let convs: Vec<Value> = (0..12)
+        .map(
+            |i| json!({"id": format!("m{i}"), "facts": {"c": "a"}, "expected": {"escalate": true}}),
+        )
+        .collect();
+    let r = simulate_json("cases-cap", policy, &convs);
+    let missed = &r["cases"]["missed_escalations"];
+    assert_eq!(missed["count"], 12);
+    let ids: Vec<&str> = missed["first"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, (0..10).map(|i| format!("m{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        missed["first"][0],
+        json!({"id": "m0", "line": 1, "action": "answer", "queue": null, "rule": null})
+    );
+
+    let dir = tempdir().join("cases-cap");
+    let (code, out, _) = handover(&[
+        "simulate",
+        dir.join("p.handover").to_str().unwrap(),
+        "--conversations",
+        dir.join("c.jsonl").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(
+            "missed escalations (12, the first 5)\n    line 1      m0                   answer\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("line 5      m4") && !out.contains("line 6      m5"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The HTML report: one self-contained file (inline CSS and SVG, no
 //! scripts, no network), readable offline and printable.
 
-use super::report::{lower_is_better, SCALAR_KPIS};
+use super::report::{case_outcome, id_text, lower_is_better, SCALAR_KPIS};
 use serde_json::Value as Json;
 
 fn esc(s: &str) -> String {
@@ -287,16 +287,14 @@ pub fn render(report: &Json) -> String {
                 tables.push_str(&format!(
                     "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                     x.get("line").and_then(Json::as_u64).unwrap_or(0),
-                    esc(&x
-                        .get("id")
-                        .map(|i| i.as_str().map_or(i.to_string(), str::to_string))
-                        .unwrap_or_default()),
+                    esc(&id_text(x.get("id"))),
                     x.get("handoff_turn").and_then(Json::as_u64).unwrap_or(0)
                 ));
             }
             tables.push_str("</table>");
         }
     }
+    cases_table(&mut tables, report);
     if let Some(Json::Array(errs)) = report.get("errors") {
         if !errs.is_empty() {
             tables.push_str("<h2>Lines left out</h2><table><tr><th>line</th><th>reason</th></tr>");
@@ -335,4 +333,40 @@ table{{border-collapse:collapse}} td,th{{border-bottom:1px solid #e3e6ee;padding
         esc(name),
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// The first conversations behind each kind of miss, one table.
+fn cases_table(tables: &mut String, report: &Json) {
+    let Some(cases) = report.get("cases") else {
+        return;
+    };
+    let mut rows = String::new();
+    for kind in super::CASE_KINDS {
+        let count = cases
+            .pointer(&format!("/{kind}/count"))
+            .and_then(Json::as_u64)
+            .unwrap_or(0);
+        let Some(Json::Array(first)) = cases.pointer(&format!("/{kind}/first")) else {
+            continue;
+        };
+        for (i, c) in first.iter().enumerate() {
+            let label = if i == 0 {
+                format!("{} ({count})", kind.replace('_', " "))
+            } else {
+                String::new()
+            };
+            rows.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&label),
+                c.get("line").and_then(Json::as_u64).unwrap_or(0),
+                esc(&id_text(c.get("id"))),
+                esc(&case_outcome(c))
+            ));
+        }
+    }
+    if !rows.is_empty() {
+        tables.push_str("<h2>Conversations behind the misses</h2><table><tr><th>miss</th><th>line</th><th>id</th><th>decision</th></tr>");
+        tables.push_str(&rows);
+        tables.push_str("</table>");
+    }
 }

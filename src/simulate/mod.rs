@@ -23,6 +23,8 @@ pub struct Outcome<'p> {
     pub handoff_turn: Option<usize>,
     /// None when the final action makes no ticket (`answer`).
     pub complete: Option<bool>,
+    /// The `attach` items an incomplete ticket lacks.
+    pub absent: Vec<&'p str>,
     pub expected_escalate: Option<bool>,
     pub expected_queue: Option<String>,
     pub resolution_minutes: Option<f64>,
@@ -299,20 +301,22 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
         }
     };
     let escalated = matches!(decision.action, ActionKind::Route | ActionKind::Human);
-    let complete = (decision.action != ActionKind::Answer).then(|| {
-        decision.attach.iter().all(|item| {
+    let mut absent = Vec::new();
+    if decision.action != ActionKind::Answer {
+        absent.extend(decision.attach.iter().copied().filter(|item| {
             // `message` and `turns` count when the replay filled them
             let in_facts = raw.non_empty(item)
                 || (*item == "message"
                     && message_field.is_some()
                     && last_text.is_some_and(|t| !t.is_empty()))
                 || (*item == "turns" && turns_field.is_some());
-            in_facts
+            !(in_facts
                 || context
                     .and_then(|c| c.get(item))
-                    .is_some_and(Light::non_empty)
-        })
-    });
+                    .is_some_and(Light::non_empty))
+        }));
+    }
+    let complete = (decision.action != ActionKind::Answer).then_some(absent.is_empty());
     Ok(Outcome {
         id,
         line,
@@ -320,6 +324,7 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
         escalated,
         handoff_turn,
         complete,
+        absent,
         expected_escalate,
         expected_queue,
         resolution_minutes,
@@ -407,10 +412,26 @@ pub struct Totals {
     pub actions: BTreeMap<&'static str, usize>,
     /// The conversations that took longest to hand off: (turn, id, line).
     pub slowest: Vec<(usize, Json, usize)>,
+    /// The first conversations behind each KPI's misses, by kind (see
+    /// [`CASE_KINDS`]), in input order: where to start reading.
+    pub cases: BTreeMap<&'static str, Vec<Json>>,
     pub results: Option<Vec<Json>>,
 }
 
 pub const SLOWEST_KEPT: usize = 10;
+
+/// How many conversations [`Totals::cases`] keeps of each kind.
+pub const CASES_KEPT: usize = 10;
+
+/// The kinds of [`Totals::cases`], each the numerator of a KPI's misses:
+/// `precision` (escalated, not expected), `missed`, `completeness` and
+/// `routing`.
+pub const CASE_KINDS: [&str; 4] = [
+    "false_escalations",
+    "missed_escalations",
+    "incomplete_tickets",
+    "misrouted",
+];
 
 impl Totals {
     pub fn new(rules: usize, per_conversation: bool) -> Totals {
@@ -421,9 +442,44 @@ impl Totals {
         }
     }
 
+    fn case(&mut self, kind: &'static str, o: &Outcome<'_>, more: Json) {
+        let kept = self.cases.entry(kind).or_default();
+        if kept.len() < CASES_KEPT {
+            let d = &o.decision;
+            let mut c = serde_json::json!({
+                "id": o.id,
+                "line": o.line,
+                "action": d.action,
+                "queue": d.queue,
+                "rule": d.rule,
+            });
+            if let (Json::Object(c), Json::Object(more)) = (&mut c, more) {
+                c.extend(more);
+            }
+            kept.push(c);
+        }
+    }
+
     pub fn add(&mut self, o: &Outcome<'_>) {
         self.conversations += 1;
         let d = &o.decision;
+        match (o.escalated, o.expected_escalate) {
+            (true, Some(false)) => self.case("false_escalations", o, Json::Null),
+            (false, Some(true)) => self.case("missed_escalations", o, Json::Null),
+            _ => {}
+        }
+        if o.complete == Some(false) {
+            self.case(
+                "incomplete_tickets",
+                o,
+                serde_json::json!({"absent": o.absent}),
+            );
+        }
+        if let (true, Some(q)) = (o.escalated, &o.expected_queue) {
+            if d.queue != Some(q.as_str()) {
+                self.case("misrouted", o, serde_json::json!({"expected_queue": q}));
+            }
+        }
         *self.actions.entry(d.action.as_str()).or_default() += 1;
         if d.action == ActionKind::Answer {
             self.answered += 1;

@@ -1,7 +1,7 @@
 //! The simulation report: JSON (documented in docs/simulate-report.md)
 //! and the terminal view.
 
-use super::{ratio, Totals};
+use super::{ratio, Totals, CASE_KINDS};
 use crate::Model;
 use serde_json::{json, Map, Value as Json};
 
@@ -84,11 +84,29 @@ pub fn build(model: &Model, t: &Totals) -> Json {
         "rules_never_won": never_won,
         "handoff_turns": turns,
         "slowest_handoffs": t.slowest.iter().map(|(turn, id, line)| json!({"id": id, "line": line, "handoff_turn": turn})).collect::<Vec<_>>(),
+        "cases": cases(t),
     });
     if let (Some(results), Some(o)) = (&t.results, report.as_object_mut()) {
         o.insert("results".into(), Json::Array(results.clone()));
     }
     report
+}
+
+/// Each kind of miss: how many, and the first conversations of it.
+fn cases(t: &Totals) -> Json {
+    let counts = [
+        t.fp,
+        t.fn_,
+        t.tickets.saturating_sub(t.complete),
+        t.routed_with_expected_queue
+            .saturating_sub(t.routed_correctly),
+    ];
+    let mut out = Map::new();
+    for (kind, count) in CASE_KINDS.into_iter().zip(counts) {
+        let first = t.cases.get(kind).cloned().unwrap_or_default();
+        out.insert(kind.into(), json!({"count": count, "first": first}));
+    }
+    Json::Object(out)
 }
 
 /// What is wrong with an earlier report's `kpis`, if anything: each share
@@ -483,14 +501,13 @@ pub fn human(report: &Json, colour: bool) -> String {
                 s.push_str(&format!(
                     "  line {:<6} {:<20} turn {}\n",
                     x.get("line").and_then(Json::as_u64).unwrap_or(0),
-                    x.get("id")
-                        .map(|i| i.as_str().map_or(i.to_string(), str::to_string))
-                        .unwrap_or_default(),
+                    id_text(x.get("id")),
                     x.get("handoff_turn").and_then(Json::as_u64).unwrap_or(0)
                 ));
             }
         }
     }
+    human_cases(&mut s, report, &bold);
     if let Some(Json::Array(errs)) = report.get("errors") {
         if !errs.is_empty() {
             s.push_str(&format!("\n{}\n", bold("lines left out")));
@@ -510,6 +527,81 @@ pub fn human(report: &Json, colour: bool) -> String {
         }
     }
     s
+}
+
+/// The terminal shows this many of each kind of miss (the JSON and HTML
+/// reports all that were kept).
+const HUMAN_CASES: usize = 5;
+
+/// The first conversations behind each kind of miss, to start reading.
+fn human_cases(s: &mut String, report: &Json, bold: &dyn Fn(&str) -> String) {
+    let Some(cases) = report.get("cases") else {
+        return;
+    };
+    let mut head = false;
+    for kind in CASE_KINDS {
+        let count = cases
+            .pointer(&format!("/{kind}/count"))
+            .and_then(Json::as_u64)
+            .unwrap_or(0);
+        let Some(Json::Array(first)) = cases.pointer(&format!("/{kind}/first")) else {
+            continue;
+        };
+        if count == 0 || first.is_empty() {
+            continue;
+        }
+        if !head {
+            s.push_str(&format!(
+                "\n{}\n",
+                bold("conversations behind the misses (worth a look)")
+            ));
+            head = true;
+        }
+        let first = first.get(..HUMAN_CASES).unwrap_or(first);
+        let shown = if count as usize > first.len() {
+            format!(", the first {}", first.len())
+        } else {
+            String::new()
+        };
+        s.push_str(&format!("  {} ({count}{shown})\n", kind.replace('_', " ")));
+        for c in first {
+            s.push_str(&format!(
+                "    line {:<6} {:<20} {}\n",
+                c.get("line").and_then(Json::as_u64).unwrap_or(0),
+                id_text(c.get("id")),
+                case_outcome(c)
+            ));
+        }
+    }
+}
+
+pub fn id_text(id: Option<&Json>) -> String {
+    id.map(|i| i.as_str().map_or(i.to_string(), str::to_string))
+        .unwrap_or_default()
+}
+
+/// What the policy did with a case, and what it lacked: `route "cards" by
+/// `lost card`, lacks summary`.
+pub fn case_outcome(c: &Json) -> String {
+    let mut out = c
+        .get("action")
+        .and_then(Json::as_str)
+        .unwrap_or("?")
+        .to_string();
+    if let Some(q) = c.get("queue").and_then(Json::as_str) {
+        out.push_str(&format!(" \"{q}\""));
+    }
+    if let Some(r) = c.get("rule").and_then(Json::as_str) {
+        out.push_str(&format!(" by `{r}`"));
+    }
+    if let Some(q) = c.get("expected_queue").and_then(Json::as_str) {
+        out.push_str(&format!(", expected \"{q}\""));
+    }
+    if let Some(Json::Array(a)) = c.get("absent") {
+        let items: Vec<&str> = a.iter().filter_map(Json::as_str).collect();
+        out.push_str(&format!(", lacks {}", items.join(", ")));
+    }
+    out
 }
 
 #[cfg(test)]
