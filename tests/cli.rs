@@ -490,7 +490,7 @@ fn diff_finds_the_change_and_nothing_else() {
     assert_eq!(v["summary"]["looser"], regions.len());
     assert_eq!(
         v["edits"],
-        serde_json::json!(["automation by `category`: changed"])
+        serde_json::json!(["automation by `category`: `billing` draft → answer"])
     );
 
     // the human form starts with what was edited, in the policy's words
@@ -511,6 +511,66 @@ fn diff_finds_the_change_and_nothing_else() {
         out.starts_with("edited:\n  let `many`: 3 → 2\n\n"),
         "layout and comments are not edits:\n{out}"
     );
+    // an edited rule says what changed in it: the tests that differ when
+    // the condition keeps its shape, the action, priority and modifiers
+    let rule = "field c: enum { a, b }\nfield n: int\nqueue \"q\"\nqueue \"r\"\nrule \"x\" when c = a and n >= 3 then route \"q\" priority high tag \"t\" attach n\n";
+    std::fs::write(&a, rule).unwrap();
+    let edited = [
+        ("n >= 3", "n >= 2", "`n >= 3` → `n >= 2`"),
+        (
+            "c = a and",
+            "c = a or",
+            "when `c = a and n >= 3` → `c = a or n >= 3`",
+        ),
+        (
+            "route \"q\"",
+            "human \"r\"",
+            "then `route \"q\"` → `human \"r\"`",
+        ),
+        ("priority high", "priority urgent", "priority high → urgent"),
+        (" priority high", "", "priority high → none"),
+        (
+            "tag \"t\" attach n",
+            "attach n, c",
+            "tag \"t\" removed; attach c added",
+        ),
+        (
+            "tag \"t\" attach n",
+            "attach n tag \"t\"",
+            "modifiers reordered",
+        ),
+        (
+            "queue \"r\"",
+            "queue \"r\" sla 2h",
+            "`queue \"r\"` → `queue \"r\" sla 2h`",
+        ),
+    ];
+    for (from, to, said) in edited {
+        std::fs::write(&b, rule.replace(from, to)).unwrap();
+        let (_, out, err) = run(
+            &[
+                "diff",
+                a.to_str().unwrap(),
+                b.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+            None,
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+        let edits = v["edits"].to_string();
+        assert!(
+            edits.contains(
+                &serde_json::Value::from(said)
+                    .to_string()
+                    .trim_matches('"')
+                    .to_string()
+            ),
+            "{from} → {to}: {edits}"
+        );
+    }
+
     // a policy against itself: nothing edited, also where a statement is
     // declared twice (two `ticket requires` lines)
     let (code, out, _) = run(

@@ -312,74 +312,233 @@ pub fn run(args: Args) -> Result<i32, CliError> {
 }
 
 /// What was edited, declaration by declaration: the reader's own words
-/// for why the regions below changed (`let too_many_contacts: 3 → 2`).
+/// for why the regions below changed (`let too_many_contacts: 3 → 2`,
+/// `rule "vip": priority urgent → high`).
 /// Declarations are matched by kind and name; layout and comments inside a
 /// declaration do not count as edits.
 fn edits(old: &crate::Checked, new: &crate::Checked) -> Vec<String> {
     let old = declarations(old);
     let new = declarations(new);
     let mut out = Vec::new();
-    for (key, (text, value)) in &old {
-        match new.iter().find(|(k, _)| k == key) {
-            None => out.push(format!("{key}: removed")),
-            Some((_, (t, v))) if t != text => match (value, v) {
-                (Some(a), Some(b)) if a != b => out.push(format!("{key}: {a} → {b}")),
-                _ => out.push(format!("{key}: changed")),
-            },
+    for o in &old {
+        match new.iter().find(|n| n.key == o.key) {
+            None => out.push(format!("{}: removed", o.key)),
+            Some(n) if n.text != o.text => out.push(format!("{}: {}", o.key, what_changed(o, n))),
             Some(_) => {}
         }
     }
-    for (key, _) in &new {
-        if !old.iter().any(|(k, _)| k == key) {
-            out.push(format!("{key}: added"));
+    for n in &new {
+        if !old.iter().any(|o| o.key == n.key) {
+            out.push(format!("{}: added", n.key));
         }
     }
     out
 }
 
-/// Each declaration as (what it is, (its text without layout, its value for
-/// a `let`)), in file order.
-fn declarations(c: &crate::Checked) -> Vec<(String, (String, Option<String>))> {
-    use crate::syntax::ast::StmtKind;
-    let mut out = Vec::new();
+/// One declaration as `diff` compares it.
+struct Declaration {
+    /// What it is: `rule "vip"`, `let \`x\``.
+    key: String,
+    /// Its words, comments and layout left out.
+    text: String,
+    /// A `let`'s value.
+    value: Option<String>,
+    /// A rule's parts.
+    rule: Option<RuleParts>,
+    /// An automation block's action per value (`otherwise` included).
+    automation: Option<Vec<(String, String)>>,
+}
+
+/// A rule's parts, each in the author's words.
+struct RuleParts {
+    when: String,
+    /// The condition with each test replaced by `□`, and the tests: two
+    /// conditions of one shape differ only in the tests that differ.
+    shape: String,
+    tests: Vec<String>,
+    then: String,
+    priority: Option<String>,
+    tags: Vec<String>,
+    notes: Vec<String>,
+    attach: Vec<String>,
+}
+
+/// How a declaration changed: the parts of a rule that differ, a `let`'s
+/// values, or a short declaration's old and new words.
+fn what_changed(old: &Declaration, new: &Declaration) -> String {
+    if let (Some(a), Some(b)) = (&old.value, &new.value) {
+        if a != b {
+            return format!("{a} → {b}");
+        }
+    }
+    if let (Some(a), Some(b)) = (&old.rule, &new.rule) {
+        let mut parts = Vec::new();
+        if a.when != b.when {
+            if a.shape == b.shape {
+                for (x, y) in a.tests.iter().zip(&b.tests).filter(|(x, y)| x != y) {
+                    parts.push(format!("`{}` → `{}`", shorten(x), shorten(y)));
+                }
+            } else {
+                parts.push(format!(
+                    "when `{}` → `{}`",
+                    shorten(&a.when),
+                    shorten(&b.when)
+                ));
+            }
+        }
+        if a.then != b.then {
+            parts.push(format!("then `{}` → `{}`", a.then, b.then));
+        }
+        if a.priority != b.priority {
+            let p = |p: &Option<String>| p.clone().unwrap_or_else(|| "none".to_string());
+            parts.push(format!("priority {} → {}", p(&a.priority), p(&b.priority)));
+        }
+        for (what, a, b) in [
+            ("tag", &a.tags, &b.tags),
+            ("note", &a.notes, &b.notes),
+            ("attach", &a.attach, &b.attach),
+        ] {
+            let added: Vec<&String> = b.iter().filter(|x| !a.contains(x)).collect();
+            let removed: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
+            for x in removed {
+                parts.push(format!("{what} {x} removed"));
+            }
+            for x in added {
+                parts.push(format!("{what} {x} added"));
+            }
+        }
+        return if parts.is_empty() {
+            "modifiers reordered".to_string()
+        } else {
+            parts.join("; ")
+        };
+    }
+    if let (Some(a), Some(b)) = (&old.automation, &new.automation) {
+        let mut parts = Vec::new();
+        for (value, x) in a {
+            match b.iter().find(|(v, _)| v == value) {
+                Some((_, y)) if x != y => parts.push(format!("`{value}` {x} → {y}")),
+                Some(_) => {}
+                None => parts.push(format!("`{value}` removed")),
+            }
+        }
+        for (value, y) in b {
+            if !a.iter().any(|(v, _)| v == value) {
+                parts.push(format!("`{value}` added ({y})"));
+            }
+        }
+        if !parts.is_empty() {
+            return parts.join("; ");
+        }
+    }
+    if old.text.chars().count() <= 70 && new.text.chars().count() <= 70 {
+        format!("`{}` → `{}`", old.text, new.text)
+    } else {
+        "changed".to_string()
+    }
+}
+
+/// Each declaration, in file order.
+fn declarations(c: &crate::Checked) -> Vec<Declaration> {
+    use crate::syntax::ast::{Modifier, StmtKind};
+    let mut out: Vec<Declaration> = Vec::new();
     for (ast, file) in c.asts.iter().zip(&c.files) {
-        for stmt in &ast.stmts {
-            // the statement's words, comments and layout left out
-            let words = file
+        // the words of a span, comments and layout left out
+        let words = |span: crate::span::Span| {
+            let text = file
                 .text
-                .get(stmt.span.start..stmt.span.end)
+                .get(span.start..span.end)
                 .map(crate::check::model::one_line)
                 .unwrap_or_default();
-            let text = words.split_whitespace().collect::<Vec<_>>().join(" ");
-            let (key, value) = match &stmt.kind {
-                StmtKind::Policy(_) => ("policy name".to_string(), None),
-                StmtKind::Field { name, .. } => (format!("field `{}`", name.name), None),
-                StmtKind::Let { name, value } => {
-                    (format!("let `{}`", name.name), Some(value.text.clone()))
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        };
+        for stmt in &ast.stmts {
+            let text = words(stmt.span);
+            let mut value = None;
+            let mut rule = None;
+            let mut automation = None;
+            let key = match &stmt.kind {
+                StmtKind::Policy(_) => "policy name".to_string(),
+                StmtKind::Field { name, .. } => format!("field `{}`", name.name),
+                StmtKind::Let { name, value: v } => {
+                    value = Some(v.text.clone());
+                    format!("let `{}`", name.name)
                 }
-                StmtKind::Queue { name, .. } => (format!("queue \"{}\"", name.value), None),
-                StmtKind::Ticket(_) => ("ticket requires".to_string(), None),
-                StmtKind::Automation { field, .. } => {
-                    (format!("automation by `{}`", field.name), None)
+                StmtKind::Queue { name, .. } => format!("queue \"{}\"", name.value),
+                StmtKind::Ticket(_) => "ticket requires".to_string(),
+                StmtKind::Automation { field, entries } => {
+                    let mut by_value = Vec::new();
+                    for e in entries {
+                        let action = words(e.action.span);
+                        if e.otherwise {
+                            by_value.push(("otherwise".to_string(), action.clone()));
+                        }
+                        by_value.extend(e.values.iter().map(|v| (v.name.clone(), action.clone())));
+                    }
+                    automation = Some(by_value);
+                    format!("automation by `{}`", field.name)
                 }
-                StmtKind::Rule(r) => match &r.name {
-                    Some(n) => (format!("rule \"{}\"", n.value), None),
-                    None => (format!("rule `{}`", shorten(&text)), None),
-                },
-                StmtKind::Example(e) => (format!("example \"{}\"", e.name.value), None),
+                StmtKind::Rule(r) => {
+                    let atoms = r.cond.atoms();
+                    let mut shape = String::new();
+                    let mut at = r.cond.span().start;
+                    for a in &atoms {
+                        shape.push_str(file.text.get(at..a.span.start).unwrap_or(""));
+                        shape.push('□');
+                        at = a.span.end.max(at);
+                    }
+                    shape.push_str(file.text.get(at..r.cond.span().end).unwrap_or(""));
+                    let mut parts = RuleParts {
+                        when: words(r.cond.span()),
+                        shape: crate::check::model::one_line(&shape)
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        tests: atoms.iter().map(|a| words(a.span)).collect(),
+                        then: words(r.action.span),
+                        priority: None,
+                        tags: Vec::new(),
+                        notes: Vec::new(),
+                        attach: Vec::new(),
+                    };
+                    for m in &r.modifiers {
+                        match m {
+                            Modifier::Priority(p, _) => parts.priority = Some(p.name.clone()),
+                            Modifier::Tag(t, _) => parts.tags.push(format!("\"{}\"", t.value)),
+                            Modifier::Note(n, _) => {
+                                parts.notes.push(format!("\"{}\"", shorten(&n.value)))
+                            }
+                            Modifier::Attach(items, _) => {
+                                parts.attach.extend(items.iter().map(|i| i.name.clone()))
+                            }
+                        }
+                    }
+                    rule = Some(parts);
+                    match &r.name {
+                        Some(n) => format!("rule \"{}\"", n.value),
+                        None => format!("rule `{}`", shorten(&text)),
+                    }
+                }
+                StmtKind::Example(e) => format!("example \"{}\"", e.name.value),
                 StmtKind::Error => continue,
             };
             // a key declared twice (two `ticket requires` lines, say) is
             // compared as the two together
-            match out
-                .iter_mut()
-                .find(|(k, _): &&mut (String, (String, Option<String>))| *k == key)
-            {
-                Some((_, (t, _))) => {
-                    t.push_str(" ; ");
-                    t.push_str(&text);
+            match out.iter_mut().find(|d| d.key == key) {
+                Some(d) => {
+                    d.text.push_str(" ; ");
+                    d.text.push_str(&text);
+                    // two rules of one name: compared by their words only
+                    d.rule = None;
+                    d.automation = None;
                 }
-                None => out.push((key, (text, value))),
+                None => out.push(Declaration {
+                    key,
+                    text,
+                    value,
+                    rule,
+                    automation,
+                }),
             }
         }
     }
