@@ -130,6 +130,25 @@ fn kpis_match_the_hand_computation() {
     );
 }
 
+/// The final decision is made at the last customer turn: facts an agent
+/// turn gives after it complete no ticket, with or without a handoff.
+#[test]
+fn facts_after_the_final_decision_do_not_complete_its_ticket() {
+    let policy = "field cat: enum { a, b }\nqueue \"q\"\nticket requires question\nautomation by cat {\n  b => route \"q\"\n  otherwise => draft\n}\n";
+    let late = |id: &str, cat: &str| {
+        json!({"id": id, "facts": {"cat": cat}, "turns": [
+            {"role": "customer", "text": "hi"},
+            {"role": "agent", "text": "ok", "facts": {"question": "late"}}]})
+    };
+    let r = simulate_json(
+        "late-facts",
+        policy,
+        &[late("handoff", "b"), late("draft", "a")],
+    );
+    assert_eq!(r["tickets"], json!({"total": 2, "complete": 0}), "{r}");
+    assert_eq!(r["actions"], json!({"draft": 1, "route": 1}), "{r}");
+}
+
 /// The report keeps the first ten conversations of each kind of miss, in
 /// input order, with the full count; the terminal shows five.
 #[test]
@@ -374,9 +393,18 @@ fn baseline_shows_the_change() {
         r["change"]["resolution"],
         json!({"billing": -15.0, "legal": null, "returns": null})
     );
-    assert_eq!(r["change"]["gaps"]["missing-knowledge"], json!(2.0));
+    // tags are counts: a tag the earlier report lacks tagged nothing there
+    assert_eq!(
+        r["change"]["gaps"],
+        json!({"missing-knowledge": 2, "slow": 1})
+    );
     let (_, out, _) = run("human");
     assert!(out.contains("30.0   was 45.0"), "{out}");
+    // the change in words: better or worse for that KPI, not an arrow
+    assert!(
+        out.contains("75.0%   was   50.0%  +25.0 pts, better"),
+        "{out}"
+    );
     assert!(out.contains("was 12.0"), "{out}");
     // the HTML report: an `earlier` column, with the queue only it had
     let (_, html, _) = run("html");

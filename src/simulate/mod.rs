@@ -257,7 +257,13 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
     let mut last_text: Option<&str> = None;
     let mut last: Option<Decision<'p>> = None;
     let mut handoff_turn = None;
-    for (t, tf) in turns.unwrap_or(&[]).iter().zip(&turn_facts) {
+    let turns = turns.unwrap_or(&[]);
+    // the final decision is made at the last customer turn: facts that come
+    // later do not complete its ticket either
+    let last_customer = turns
+        .iter()
+        .rposition(|t| t.get("role").and_then(Light::as_str) == Some("customer"));
+    for (i, (t, tf)) in turns.iter().zip(&turn_facts).enumerate() {
         if let Some((entries, f)) = tf {
             // typed and validated above: copy over the facts it gives
             for (slot, v) in typed.values.iter_mut().zip(&f.values) {
@@ -287,6 +293,9 @@ pub fn replay<'p>(policy: &'p Policy, line: usize, text: &str) -> Result<Outcome
         last = Some(d);
         if escalates {
             handoff_turn = Some(customer);
+            break;
+        }
+        if Some(i) == last_customer {
             break;
         }
     }

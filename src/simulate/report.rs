@@ -180,11 +180,21 @@ pub fn add_baseline(report: &mut Json, earlier: &Json) {
         let by_key: Map<String, Json> = keys_of_both(new, old)
             .into_iter()
             .map(|key| {
-                let o = old.and_then(|m| m.get(key)).and_then(Json::as_f64);
-                let n = new.and_then(|m| m.get(key)).and_then(Json::as_f64);
-                let d = match (o, n) {
-                    (Some(o), Some(n)) => json!(n - o),
-                    _ => Json::Null,
+                let d = if k == "gaps" {
+                    // a count: a tag one report lacks tagged no conversation
+                    let count = |m: Option<&Json>| {
+                        m.and_then(|m| m.get(key))
+                            .and_then(Json::as_i64)
+                            .unwrap_or(0)
+                    };
+                    json!(count(new) - count(old))
+                } else {
+                    let o = old.and_then(|m| m.get(key)).and_then(Json::as_f64);
+                    let n = new.and_then(|m| m.get(key)).and_then(Json::as_f64);
+                    match (o, n) {
+                        (Some(o), Some(n)) => json!(n - o),
+                        _ => Json::Null,
+                    }
                 };
                 (key.clone(), d)
             })
@@ -383,18 +393,17 @@ pub fn human(report: &Json, colour: bool) -> String {
                 (Some(o), Some(n)) => {
                     let d = (n - o) * 100.0;
                     let better = if lower_is_better(k) { d < 0.0 } else { d > 0.0 };
-                    let arrow = if d.abs() < 1e-9 {
-                        "="
-                    } else if better {
-                        "▲"
+                    // in words: an arrow up for a drop in `missed` reads
+                    // as a rise
+                    if d.abs() < 1e-9 {
+                        "unchanged".to_string()
                     } else {
-                        "▼"
-                    };
-                    format!("{arrow} {d:+.1} pts")
+                        format!("{d:+.1} pts, {}", if better { "better" } else { "worse" })
+                    }
                 }
                 _ => "".into(),
             };
-            line.push_str(&format!("   was {:>7}  {delta}", pct(old)));
+            line.push_str(&format!("   was {:>7}  {delta:<17}", pct(old)));
         }
         line.push_str(&format!("   ({def})\n"));
         s.push_str(&line);
