@@ -670,6 +670,16 @@ fn diff_replay_counts_conversations_only_one_policy_accepts() {
     assert_eq!(v["conversations"]["changed"], 1, "{out}");
     assert_eq!(v["conversations"]["errors"], 1, "{out}");
     assert_eq!(v["conversations"]["error_lines"][0]["line"], 3, "{out}");
+
+    // a policy against itself on a file of bad lines: no change, but the
+    // data has errors, so CI fails as `simulate` would
+    let dir = std::env::temp_dir().join(format!("handover-diff-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(&bad, "garbage\nmore garbage\n").unwrap();
+    let (code, out, _) = run(&["diff", &old, &old, "--conversations", bad.to_str().unwrap()], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("line 1: could not be replayed"), "{out}");
 }
 
 /// `diff` never claims two policies decide the same where they may not.

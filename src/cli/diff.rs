@@ -17,8 +17,9 @@ pub enum Format {
 #[derive(clap::Args)]
 #[command(
     after_help = "Exit status: 0 when no difference was found (the output says when the comparison
-was not exhaustive), 1 when they differ or a policy has errors (the errors are printed on
-standard error, and nothing on standard output), 2 usage or I/O error.\n\nExamples:\n  handover diff policy-v1.handover policy-v2.handover\n  handover diff main/policy/ branch/policy/ \\\n    --conversations last-week.jsonl --format json"
+was not exhaustive), 1 when they differ, a policy has errors (the errors are printed on
+standard error, and nothing on standard output) or a line of --conversations cannot be
+replayed, 2 usage or I/O error.\n\nExamples:\n  handover diff policy-v1.handover policy-v2.handover\n  handover diff main/policy/ branch/policy/ \\\n    --conversations last-week.jsonl --format json"
 )]
 pub struct Args {
     /// The current policy
@@ -303,7 +304,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             }
         }
     }
-    let replay_changed = replay.as_ref().is_some_and(|r| r.changed > 0);
+    // as in `decide` and `simulate`: data with bad lines fails, whatever
+    // the comparison found
+    let replay_changed = replay.as_ref().is_some_and(|r| r.changed > 0 || r.errors > 0);
     Ok(if result.changes.is_empty() && !replay_changed {
         OK
     } else {
