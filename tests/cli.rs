@@ -677,7 +677,10 @@ fn diff_replay_counts_conversations_only_one_policy_accepts() {
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.jsonl");
     std::fs::write(&bad, "garbage\nmore garbage\n").unwrap();
-    let (code, out, _) = run(&["diff", &old, &old, "--conversations", bad.to_str().unwrap()], None);
+    let (code, out, _) = run(
+        &["diff", &old, &old, "--conversations", bad.to_str().unwrap()],
+        None,
+    );
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("line 1: could not be replayed"), "{out}");
 }
@@ -881,6 +884,18 @@ fn policies_of_several_files() {
         std::fs::metadata(&shared).unwrap().permissions().mode() & 0o777,
         0o640
     );
+    // and its owner: a CI job as root on a checkout owned by the build
+    // user (only root can set this up)
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::write(&shared, "when    x = b then route \"q\"\n").unwrap();
+        if std::os::unix::fs::chown(&shared, Some(1001), Some(1002)).is_ok() {
+            let (code, _, err) = run(&["fmt", d], None);
+            assert_eq!(code, 0, "{err}");
+            let m = std::fs::metadata(&shared).unwrap();
+            assert_eq!((m.uid(), m.gid()), (1001, 1002), "fmt changed the owner");
+        }
+    }
 
     // init never joins a starter policy to one that is there
     let (code, _, err) = run(&["init", d], None);

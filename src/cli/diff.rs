@@ -306,7 +306,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     }
     // as in `decide` and `simulate`: data with bad lines fails, whatever
     // the comparison found
-    let replay_changed = replay.as_ref().is_some_and(|r| r.changed > 0 || r.errors > 0);
+    let replay_changed = replay
+        .as_ref()
+        .is_some_and(|r| r.changed > 0 || r.errors > 0);
     Ok(if result.changes.is_empty() && !replay_changed {
         OK
     } else {

@@ -236,6 +236,20 @@ pub fn load_policy(path: &Path) -> Result<Result<crate::Policy, i32>, CliError> 
 
 pub type PathArg = PathBuf;
 
+/// The replacement keeps the replaced file's owner and group: a CI job
+/// running as root on a checkout owned by the build user must not leave
+/// files the user can no longer write. Best effort: only root may give a
+/// file away, and for anyone else the owner is already theirs.
+fn keep_owner(tmp: &Path, before: Option<&std::fs::Metadata>) {
+    #[cfg(unix)]
+    if let Some(m) = before {
+        use std::os::unix::fs::MetadataExt;
+        let _ = std::os::unix::fs::chown(tmp, Some(m.uid()), Some(m.gid()));
+    }
+    #[cfg(not(unix))]
+    let _ = (tmp, before);
+}
+
 /// Write a file so that a reader never sees it half written: a temporary
 /// file beside it, then a rename. On failure nothing is left behind.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
@@ -256,7 +270,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
         .then(|| std::fs::canonicalize(path).ok())
         .flatten();
     let path = resolved.as_deref().unwrap_or(path);
-    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let before = std::fs::metadata(path).ok();
+    let permissions = before.as_ref().map(std::fs::Metadata::permissions);
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -273,7 +288,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
             Some(p) => std::fs::set_permissions(&tmp, p.clone()),
             None => Ok(()),
         })
-        .and_then(|_| std::fs::rename(&tmp, path));
+        .and_then(|_| {
+            keep_owner(&tmp, before.as_ref());
+            std::fs::rename(&tmp, path)
+        });
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(CliError::Write(path.display().to_string(), e));
