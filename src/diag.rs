@@ -261,6 +261,36 @@ fn bound_quotes_at(message: String, max: usize) -> String {
     out
 }
 
+/// A name from a policy or an input as the terminal shows it: control
+/// characters (a `\n` written in a queue name, say) are escaped, so that a
+/// name can neither break a report's lines nor start a line of its own
+/// that CI reads as a command (`::error …`).
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`printable`] of each name, joined with `, `.
+pub fn printable_list<S: AsRef<str>>(names: &[S]) -> String {
+    names
+        .iter()
+        .map(|n| printable(n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod quote_tests {
     use super::*;
@@ -277,5 +307,14 @@ mod quote_tests {
         assert_eq!(bound_quotes(odd.clone()), odd);
         let wide = format!("`{}`", "é".repeat(100));
         assert_eq!(bound_quotes(wide), format!("`{}…`", "é".repeat(40)));
+    }
+
+    #[test]
+    fn printable_escapes_control_characters_only() {
+        assert_eq!(super::printable("billing-priority"), "billing-priority");
+        assert_eq!(
+            super::printable("a\n::error::x\t\u{1}é"),
+            "a\\n::error::x\\t\\u{1}é"
+        );
     }
 }

@@ -249,6 +249,41 @@ fn test_reports_failures_and_junit_is_xml() {
     assert!(err.contains("unknown queue `nope`"), "{err}");
     assert!(!out.contains("no examples found"), "{out}");
     assert!(out.contains("the policy has errors"), "{out}");
+    // ... and the reports say so: an error case in JUnit, the errors in
+    // JSON, not a green "0 tests"
+    let (code, xml, _) = run(&["test", b.to_str().unwrap(), "--format", "junit"], None);
+    assert_eq!(code, 1);
+    assert!(
+        xml.contains("errors=\"1\"") && xml.contains("<error message=\"the policy has 1 error(s)"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(":3:19: unknown queue `nope` [unknown-queue]</error>"),
+        "{xml}"
+    );
+    let (_, json_out, _) = run(&["test", b.to_str().unwrap(), "--format", "json"], None);
+    let v: serde_json::Value = serde_json::from_str(&json_out).unwrap();
+    assert_eq!(
+        v["policies"][0]["errors"].as_array().map(Vec::len),
+        Some(1),
+        "{v}"
+    );
+
+    // JUnit stays XML whatever a name holds: line breaks become character
+    // references (a raw one in an attribute reads as a space), and the
+    // control characters XML cannot carry are replaced
+    let n = dir.join("n.handover");
+    std::fs::write(
+        &n,
+        "field c: enum { a, b }\nexample \"x\\ny\u{1}z & <w>\" { c = a } expect answer\n",
+    )
+    .unwrap();
+    let (code, xml, _) = run(&["test", n.to_str().unwrap(), "--format", "junit"], None);
+    assert_eq!(code, 0, "{xml}");
+    assert!(
+        xml.contains("name=\"x&#10;y\u{fffd}z &amp; &lt;w&gt;\""),
+        "{xml}"
+    );
 }
 
 #[test]
@@ -965,4 +1000,53 @@ fn lsp_accepts_the_stdio_flag_that_clients_pass() {
     assert_ne!(code, 2, "{err}");
     let (code, _, err) = run(&["lsp", "--no-such-flag"], Some(""));
     assert_eq!(code, 2, "{err}");
+}
+
+/// A `\n` written in a name (a queue, rule, example or tag) or in an input's
+/// id is shown escaped in every human output: it can neither break a
+/// report's lines nor start a line that CI reads as a command (`::error`).
+#[test]
+fn names_with_line_breaks_are_shown_escaped() {
+    let text = r#"field c: enum { a, b }
+queue "x\n::error::queue"
+rule "r\n::error::rule" when c = a then route "x\n::error::queue" tag "t\n::error::tag"
+rule "dup\n::error::dup" when c = a then route "x\n::error::queue"
+example "ok\n::error::example" { c = a } expect route
+example "bad\n::error::failing" { c = b } expect route
+"#;
+    let p = write_policy("line-breaks", text);
+    let changed = write_policy(
+        "line-breaks-2",
+        &text.replace("when c = a then", "when c = b then"),
+    );
+    let conv = std::path::Path::new(&p).with_file_name("c.jsonl");
+    std::fs::write(
+        &conv,
+        "{\"id\": \"i\\n::error::id\", \"facts\": {\"c\": \"a\"}, \"expected\": {\"escalate\": false, \"queue\": \"y\\n::error::q\"}}\n{\"id\": \"e\\n::error::bad\", \"facts\": {\"c\": \"z\\n::error::value\"}}\n",
+    )
+    .unwrap();
+    let c = conv.to_str().unwrap();
+    let runs: [(&[&str], Option<&str>); 5] = [
+        (&["check", &p], None),
+        (&["test", &p], None),
+        (
+            &["decide", &p, "--facts", "-", "--explain"],
+            Some("{\"id\": \"d\\n::error::id\", \"facts\": {\"c\": \"a\"}}\n"),
+        ),
+        (&["simulate", &p, "--conversations", c], None),
+        (&["diff", &p, &changed], None),
+    ];
+    for (args, stdin) in runs {
+        let (_, out, err) = run(args, stdin);
+        for text in [&out, &err] {
+            assert!(
+                !text.lines().any(|l| l.trim_start().starts_with("::")),
+                "{args:?}:\n{text}"
+            );
+        }
+        assert!(
+            out.contains("\\n::error::"),
+            "{args:?}: no escaped name in\n{out}"
+        );
+    }
 }

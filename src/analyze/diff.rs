@@ -28,7 +28,7 @@ impl Outcome {
             } => {
                 let mut s = action.as_str().to_string();
                 if let Some(q) = queue {
-                    s.push_str(&format!(" \"{q}\""));
+                    s.push_str(&format!(" \"{}\"", crate::diag::printable(q)));
                 }
                 if let Some(p) = priority {
                     if *action != ActionKind::Answer {

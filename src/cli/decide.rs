@@ -1,6 +1,7 @@
 //! `handover decide`: one decision per JSON line of facts.
 
 use super::{CliError, FAILED, OK};
+use crate::diag::{printable, printable_list};
 use crate::facts::Facts;
 use crate::json::Json;
 use crate::Policy;
@@ -198,41 +199,41 @@ fn human(
     if !id.is_null() {
         s.push_str(&format!(
             " ({})",
-            id.as_str().map_or(id.to_string(), str::to_string)
+            crate::diag::printable(&id.as_str().map_or(id.to_string(), str::to_string))
         ));
     }
     s.push_str(": ");
     s.push_str(d.action.as_str());
     if let Some(q) = d.queue {
-        s.push_str(&format!(" \"{q}\""));
+        s.push_str(&format!(" \"{}\"", printable(q)));
     }
     if let Some(p) = d.priority {
         s.push_str(&format!(" priority {}", p.as_str()));
     }
     match d.rule {
-        Some(r) => s.push_str(&format!("  (rule `{r}`)")),
+        Some(r) => s.push_str(&format!("  (rule `{}`)", printable(r))),
         None => s.push_str("  (baseline)"),
     }
     if !d.matched.is_empty() {
-        s.push_str(&format!("\n  matched: {}", d.matched.join(", ")));
+        s.push_str(&format!("\n  matched: {}", printable_list(&d.matched)));
     }
     if !d.tags.is_empty() {
-        s.push_str(&format!("\n  tags: {}", d.tags.join(", ")));
+        s.push_str(&format!("\n  tags: {}", printable_list(&d.tags)));
     }
     if !d.attach.is_empty() {
-        s.push_str(&format!("\n  attach: {}", d.attach.join(", ")));
+        s.push_str(&format!("\n  attach: {}", printable_list(&d.attach)));
     }
     if !d.missing.is_empty() {
         s.push_str(&format!("\n  missing: {}", d.missing.join(", ")));
     }
     if explain {
         let ex = crate::explain::explain(policy.model(), &policy.checked().files, facts, d);
-        s.push_str(&format!("\n  baseline: {}", ex.baseline));
+        s.push_str(&format!("\n  baseline: {}", printable(&ex.baseline)));
         for r in &ex.rules {
             s.push_str(&format!(
                 "\n  {} rule `{}` ({} priority {})",
                 if r.matched { "✓" } else { "✗" },
-                r.rule,
+                printable(&r.rule),
                 r.action,
                 r.priority
             ));
@@ -248,7 +249,7 @@ fn human(
                 }
             }
         }
-        s.push_str(&format!("\n  why: {}", ex.why));
+        s.push_str(&format!("\n  why: {}", printable(&ex.why)));
     }
     s
 }

@@ -2,6 +2,7 @@
 
 use super::{CliError, FAILED, OK};
 use crate::analyze::diff::{self, Direction};
+use crate::diag::printable;
 use clap::ValueEnum;
 use serde_json::json;
 use std::io::BufRead;
@@ -242,8 +243,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     );
                     println!("      for example {}", c.example);
                     let by = |r: &Option<String>| {
-                        r.as_ref()
-                            .map_or("no rule".to_string(), |n| format!("rule `{n}`"))
+                        r.as_ref().map_or("no rule".to_string(), |n| {
+                            format!("rule `{}`", printable(n))
+                        })
                     };
                     if c.decided_by[0] != c.decided_by[1] {
                         println!(
@@ -252,7 +254,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                             by(&c.decided_by[1])
                         );
                     } else if let Some(n) = &c.decided_by[0] {
-                        println!("      decided by rule `{n}` in both");
+                        println!("      decided by rule `{}` in both", printable(n));
                     }
                 }
                 if result.changes.len() > MAX_SHOWN {
@@ -469,7 +471,7 @@ fn declarations(c: &crate::Checked) -> Vec<Declaration> {
                     value = Some(v.text.clone());
                     format!("let `{}`", name.name)
                 }
-                StmtKind::Queue { name, .. } => format!("queue \"{}\"", name.value),
+                StmtKind::Queue { name, .. } => format!("queue \"{}\"", printable(&name.value)),
                 StmtKind::Ticket(_) => "ticket requires".to_string(),
                 StmtKind::Automation { field, entries } => {
                     let mut by_value = Vec::new();
@@ -520,11 +522,11 @@ fn declarations(c: &crate::Checked) -> Vec<Declaration> {
                     }
                     rule = Some(parts);
                     match &r.name {
-                        Some(n) => format!("rule \"{}\"", n.value),
+                        Some(n) => format!("rule \"{}\"", printable(&n.value)),
                         None => format!("rule `{}`", shorten(&text)),
                     }
                 }
-                StmtKind::Example(e) => format!("example \"{}\"", e.name.value),
+                StmtKind::Example(e) => format!("example \"{}\"", printable(&e.name.value)),
                 StmtKind::Error => continue,
             };
             // a key declared twice (two `ticket requires` lines, say) is
@@ -561,7 +563,7 @@ fn shorten(text: &str) -> String {
 fn describe(d: &crate::Decision<'_>) -> String {
     let mut s = d.action.as_str().to_string();
     if let Some(q) = d.queue {
-        s.push_str(&format!(" \"{q}\""));
+        s.push_str(&format!(" \"{}\"", printable(q)));
     }
     if let Some(p) = d.priority {
         s.push_str(&format!(" priority {}", p.as_str()));

@@ -208,6 +208,12 @@ pub fn read_policy(path: &Path) -> Result<Vec<crate::span::SourceFile>, CliError
 
 /// Load a policy that must compile; errors are printed as diagnostics.
 pub fn load_policy(path: &Path) -> Result<Result<crate::Policy, i32>, CliError> {
+    Ok(load_policy_or_errors(path)?.map_err(|_| FAILED))
+}
+
+/// [`load_policy`], with the errors (printed on standard error) also as
+/// `file:line:column: message` lines, for a report to carry.
+pub fn load_policy_or_errors(path: &Path) -> Result<Result<crate::Policy, Vec<String>>, CliError> {
     let files = read_policy(path)?;
     match crate::Checked::build(files, false).into_policy() {
         Ok(p) => Ok(Ok(p)),
@@ -229,7 +235,16 @@ pub fn load_policy(path: &Path) -> Result<Result<crate::Policy, i32>, CliError> 
                 path.display(),
                 errors.len()
             );
-            Ok(Err(FAILED))
+            let lines = errors
+                .iter()
+                .map(|d| {
+                    let file = checked.files.get(d.span.file as usize);
+                    let (line, col) = file.map_or((0, 0), |f| f.line_col(d.span.start));
+                    let name = file.map_or("", |f| f.name.as_str());
+                    format!("{name}:{line}:{col}: {} [{}]", d.message, d.code.as_str())
+                })
+                .collect();
+            Ok(Err(lines))
         }
     }
 }

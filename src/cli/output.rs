@@ -67,7 +67,8 @@ impl std::fmt::Debug for Report<'_> {
 
 impl std::fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.d.message)
+        // a name quoted in the message may hold a `\n` written in a string
+        f.write_str(&crate::diag::printable(&self.d.message))
     }
 }
 

@@ -1,6 +1,7 @@
 //! `handover test`: run the `example` blocks.
 
 use super::{CliError, FAILED, OK};
+use crate::diag::printable;
 use crate::testing::run_examples;
 use clap::ValueEnum;
 use serde_json::json;
@@ -27,18 +28,39 @@ pub struct Args {
     format: Format,
 }
 
+/// Text for an XML attribute or element. Line breaks and tabs become
+/// character references (a raw one in an attribute reads as a space); the
+/// other control characters, which XML 1.0 cannot carry at all, become
+/// U+FFFD so the report still parses.
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// [`xml`] for an element's text, where a line break stays one.
+fn xml_text(s: &str) -> String {
+    xml(s).replace("&#10;", "\n")
 }
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let mut total = 0usize;
     let mut failed = 0usize;
     let mut broken = false;
+    let mut broken_policies = 0usize;
     let mut suites = Vec::new();
     let mut human = String::new();
     let mut json_suites = Vec::new();
@@ -49,14 +71,29 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         ("", "", "")
     };
     for p in &args.policies {
-        let policy = match super::load_policy(p)? {
+        let name = p.display().to_string();
+        let policy = match super::load_policy_or_errors(p)? {
             Ok(p) => p,
-            Err(_) => {
+            Err(errors) => {
+                // in the reports too: a CI dashboard showing "0 tests" in
+                // green would hide why the job failed
                 broken = true;
+                broken_policies += 1;
+                let message = format!(
+                    "the policy has {} error(s); `handover check` shows them",
+                    errors.len()
+                );
+                suites.push(format!(
+                    "  <testsuite name=\"{}\" tests=\"1\" failures=\"0\" errors=\"1\">\n    <testcase name=\"policy errors\" classname=\"{}\">\n      <error message=\"{}\">{}</error>\n    </testcase>\n  </testsuite>\n",
+                    xml(&name),
+                    xml(&name),
+                    xml(&message),
+                    xml_text(&errors.join("\n"))
+                ));
+                json_suites.push(json!({"policy": name, "examples": [], "errors": errors}));
                 continue;
             }
         };
-        let name = p.display().to_string();
         let results = run_examples(&policy);
         let model = policy.model();
         let mut cases = String::new();
@@ -77,7 +114,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 r.decision.action.as_str(),
                 r.decision
                     .queue
-                    .map(|q| format!(" \"{q}\""))
+                    .map(|q| format!(" \"{}\"", printable(q)))
                     .unwrap_or_default(),
                 r.decision
                     .priority
@@ -85,7 +122,10 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     .unwrap_or_default()
             );
             if r.passed() {
-                human.push_str(&format!("  {green}pass{reset}  {} ({place})\n", e.name));
+                human.push_str(&format!(
+                    "  {green}pass{reset}  {} ({place})\n",
+                    printable(&e.name)
+                ));
                 cases.push_str(&format!(
                     "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{line}\"/>\n",
                     xml(&e.name),
@@ -99,15 +139,16 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     crate::explain::explain(model, &policy.checked().files, &r.facts, &r.decision);
                 let mut detail = String::new();
                 for f in &r.failures {
-                    detail.push_str(&format!("        {f}\n"));
+                    detail.push_str(&format!("        {}\n", printable(f)));
                 }
                 detail.push_str(&format!("        decided: {actual}"));
                 if let Some(rule) = r.decision.rule {
-                    detail.push_str(&format!(" by rule `{rule}`"));
+                    detail.push_str(&format!(" by rule `{}`", printable(rule)));
                 }
                 detail.push_str(&format!(
                     "\n        baseline: {}\n        why: {}\n",
-                    ex.baseline, ex.why
+                    printable(&ex.baseline),
+                    printable(&ex.why)
                 ));
                 for rt in &ex.rules {
                     let conds: Vec<String> = rt
@@ -122,13 +163,13 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                         } else {
                             "did not match"
                         },
-                        rt.rule,
+                        printable(&rt.rule),
                         conds.join(", ")
                     ));
                 }
                 human.push_str(&format!(
                     "  {red}FAIL{reset}  {} ({place})\n{detail}",
-                    e.name
+                    printable(&e.name)
                 ));
                 cases.push_str(&format!(
                     "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{line}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
@@ -136,7 +177,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     xml(&name),
                     xml(file_name),
                     xml(&r.failures.join("; ")),
-                    xml(&detail)
+                    xml_text(&detail)
                 ));
             }
             json_cases.push(json!({
@@ -192,7 +233,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         ),
         Format::Junit => {
             print!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"handover\" tests=\"{total}\" failures=\"{failed}\">\n{}</testsuites>\n",
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"handover\" tests=\"{}\" failures=\"{failed}\" errors=\"{}\">\n{}</testsuites>\n",
+                total + broken_policies,
+                broken_policies,
                 suites.concat()
             );
         }

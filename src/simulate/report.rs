@@ -2,6 +2,7 @@
 //! and the terminal view.
 
 use super::{ratio, Totals, CASE_KINDS};
+use crate::diag::printable;
 use crate::Model;
 use serde_json::{json, Map, Value as Json};
 
@@ -350,7 +351,8 @@ pub fn human(report: &Json, colour: bool) -> String {
         .and_then(Json::as_array)
         .map_or(0, Vec::len);
     s.push_str(&bold(&format!(
-        "simulation of `{name}` over {conv} conversation{}",
+        "simulation of `{}` over {conv} conversation{}",
+        printable(name),
         if conv == 1 { "" } else { "s" }
     )));
     if errors > 0 {
@@ -435,12 +437,13 @@ pub fn human(report: &Json, colour: bool) -> String {
         let was = was.and_then(Json::as_object);
         for k in keys {
             let v = now.and_then(|m| m.get(k)).map_or("—".to_string(), fmt_v);
+            let shown = printable(k);
             match was {
                 Some(w) => s.push_str(&format!(
-                    "  {k:<28} {v:>7}   was {}\n",
+                    "  {shown:<28} {v:>7}   was {}\n",
                     w.get(k).map_or("—".to_string(), fmt_v)
                 )),
-                None => s.push_str(&format!("  {k:<28} {v}\n")),
+                None => s.push_str(&format!("  {shown:<28} {v}\n")),
             }
         }
     };
@@ -487,7 +490,7 @@ pub fn human(report: &Json, colour: bool) -> String {
                 let names: Vec<String> = a
                     .iter()
                     .filter_map(Json::as_str)
-                    .map(|n| format!("`{n}`"))
+                    .map(|n| format!("`{}`", printable(n)))
                     .collect();
                 s.push_str(&format!("  {label}: {}\n", names.join(", ")));
             }
@@ -524,7 +527,7 @@ pub fn human(report: &Json, colour: bool) -> String {
                 s.push_str(&format!(
                     "  line {}: {}\n",
                     e.get("line").and_then(Json::as_u64).unwrap_or(0),
-                    e.get("error").and_then(Json::as_str).unwrap_or("")
+                    printable(e.get("error").and_then(Json::as_str).unwrap_or(""))
                 ));
             }
             if errs.len() > 50 {
@@ -585,8 +588,11 @@ fn human_cases(s: &mut String, report: &Json, bold: &dyn Fn(&str) -> String) {
 }
 
 pub fn id_text(id: Option<&Json>) -> String {
-    id.map(|i| i.as_str().map_or(i.to_string(), str::to_string))
-        .unwrap_or_default()
+    id.map(|i| {
+        i.as_str()
+            .map_or(i.to_string(), |s| printable(s).into_owned())
+    })
+    .unwrap_or_default()
 }
 
 /// What the policy did with a case, and what it lacked: `route "cards" by
@@ -598,17 +604,17 @@ pub fn case_outcome(c: &Json) -> String {
         .unwrap_or("?")
         .to_string();
     if let Some(q) = c.get("queue").and_then(Json::as_str) {
-        out.push_str(&format!(" \"{q}\""));
+        out.push_str(&format!(" \"{}\"", printable(q)));
     }
     if let Some(r) = c.get("rule").and_then(Json::as_str) {
-        out.push_str(&format!(" by `{r}`"));
+        out.push_str(&format!(" by `{}`", printable(r)));
     }
     if let Some(q) = c.get("expected_queue").and_then(Json::as_str) {
-        out.push_str(&format!(", expected \"{q}\""));
+        out.push_str(&format!(", expected \"{}\"", printable(q)));
     }
     if let Some(Json::Array(a)) = c.get("absent") {
         let items: Vec<&str> = a.iter().filter_map(Json::as_str).collect();
-        out.push_str(&format!(", lacks {}", items.join(", ")));
+        out.push_str(&format!(", lacks {}", crate::diag::printable_list(&items)));
     }
     out
 }
