@@ -20,7 +20,7 @@ impl Severity {
 }
 
 macro_rules! codes {
-    ($($variant:ident => $name:literal, $sev:ident;)*) => {
+    ($($variant:ident => $name:literal, $sev:ident, $summary:literal;)*) => {
         /// A diagnostic's stable code.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Code { $($variant),* }
@@ -36,6 +36,12 @@ macro_rules! codes {
                 match self { $(Code::$variant => Severity::$sev),* }
             }
 
+            /// What the code means, in one sentence (SARIF's rule
+            /// descriptions, which code scanning shows above an alert).
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary),* }
+            }
+
             pub fn parse(s: &str) -> Option<Code> {
                 match s { $($name => Some(Code::$variant),)* _ => None }
             }
@@ -44,23 +50,23 @@ macro_rules! codes {
 }
 
 codes! {
-    Syntax => "syntax", Error;
-    UnknownField => "unknown-field", Error;
-    UnknownValue => "unknown-value", Error;
-    TypeMismatch => "type-mismatch", Error;
-    OutOfRange => "out-of-range", Error;
-    UnknownQueue => "unknown-queue", Error;
-    Duplicate => "duplicate", Error;
-    BadRegex => "bad-regex", Error;
-    MissingQueue => "missing-queue", Error;
-    TooComplex => "too-complex", Error;
-    Unsatisfiable => "unsatisfiable", Warning;
-    AlwaysTrue => "always-true", Warning;
-    ShadowedRule => "shadowed-rule", Warning;
-    AmbiguousRoute => "ambiguous-route", Warning;
-    MixedAndOr => "mixed-and-or", Warning;
-    Unused => "unused", Warning;
-    UncoveredValues => "uncovered-values", Warning;
+    Syntax => "syntax", Error, "The text does not parse.";
+    UnknownField => "unknown-field", Error, "A name that is not a declared field.";
+    UnknownValue => "unknown-value", Error, "A value that is not in the field's type, or a priority other than low, normal, high or urgent.";
+    TypeMismatch => "type-mismatch", Error, "An operator or literal that does not fit the field's type.";
+    OutOfRange => "out-of-range", Error, "A literal outside the field's declared range.";
+    UnknownQueue => "unknown-queue", Error, "A queue that is not declared.";
+    Duplicate => "duplicate", Error, "A name declared twice, or a second policy or automation block.";
+    BadRegex => "bad-regex", Error, "A matches pattern that is not a valid regular expression.";
+    MissingQueue => "missing-queue", Error, "route or human without a queue.";
+    TooComplex => "too-complex", Error, "A condition too large to compile into the decision table.";
+    Unsatisfiable => "unsatisfiable", Warning, "A condition, or one or-branch of it, that no facts can satisfy.";
+    AlwaysTrue => "always-true", Warning, "A condition that every facts satisfy, missing facts included.";
+    ShadowedRule => "shadowed-rule", Warning, "A rule that decides for no facts at all: others always win where it matches.";
+    AmbiguousRoute => "ambiguous-route", Warning, "Two rules with the same action and priority but different queues match the same facts, so only file order picks the queue.";
+    MixedAndOr => "mixed-and-or", Warning, "and and or mixed without parentheses.";
+    Unused => "unused", Warning, "A field, let or queue that nothing uses.";
+    UncoveredValues => "uncovered-values", Warning, "An automation block without otherwise leaves values to the answer fallback.";
 }
 
 impl Serialize for Code {

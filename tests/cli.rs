@@ -390,6 +390,45 @@ fn check_formats_and_exit_codes() {
     let s: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(s["version"], "2.1.0");
     assert_eq!(s["runs"][0]["results"][0]["ruleId"], "unknown-field");
+    // code scanning: a relative uri without `./` (the same fingerprints for
+    // `check ./p` and `check p`), rule descriptions, and the other rule of
+    // an ambiguous route as a related location
+    let (_, out, _) = run(
+        &[
+            "check",
+            "./tests/fixtures/check/ambiguous-route/different-queues.handover",
+            "--format",
+            "sarif",
+        ],
+        None,
+    );
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let run0 = &s["runs"][0];
+    let r = &run0["results"][0];
+    assert_eq!(r["ruleId"], "ambiguous-route", "{r}");
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "tests/fixtures/check/ambiguous-route/different-queues.handover"
+    );
+    let related = &r["relatedLocations"][0];
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 7, "{r}");
+    assert!(related["message"]["text"].is_string(), "{r}");
+    let rule = &run0["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["id"], "ambiguous-route");
+    assert!(
+        rule["shortDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("only file order picks the queue"),
+        "{rule}"
+    );
+    assert!(
+        rule["help"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("ambiguous-route.md"),
+        "{rule}"
+    );
     let (_, out, _) = run(&["check", "-"], Some(bad));
     assert!(
         out.contains("unknown field `categry`") && out.contains("did you mean `category`?"),

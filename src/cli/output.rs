@@ -276,6 +276,9 @@ pub fn sarif_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::V
             json!({
                 "id": c.as_str(),
                 "name": c.as_str(),
+                "shortDescription": {"text": c.summary()},
+                "fullDescription": {"text": c.summary()},
+                "help": {"text": format!("{} See {} for an example and how to fix it.", c.summary(), c.docs_url())},
                 "helpUri": c.docs_url(),
                 "defaultConfiguration": {"level": c.severity().as_str()},
             })
@@ -296,7 +299,7 @@ pub fn sarif_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::V
                 "message": {"text": text},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri_reference(&file.replace('\\', "/"))},
+                        "artifactLocation": {"uri": sarif_uri(&file)},
                         "region": {
                             "startLine": line,
                             "startColumn": column,
@@ -308,6 +311,32 @@ pub fn sarif_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::V
             });
             if let (Some(ex), Some(obj)) = (&d.example, result.as_object_mut()) {
                 obj.insert("properties".into(), json!({"example": ex}));
+            }
+            // the other places the message names (the earlier rule of an
+            // `ambiguous-route`, the first declaration of a `duplicate`)
+            let related: Vec<serde_json::Value> = d
+                .related
+                .iter()
+                .filter_map(|(span, label)| {
+                    let f = files.get(span.file as usize)?;
+                    let (l, c) = f.line_col(span.start);
+                    let (el, ec) = f.line_col(span.end);
+                    Some((f, l, c, el, ec, label))
+                })
+                .enumerate()
+                .map(|(i, (f, l, c, el, ec, label))| {
+                    json!({
+                        "id": i,
+                        "message": {"text": label},
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": sarif_uri(&f.name)},
+                            "region": {"startLine": l, "startColumn": c, "endLine": el, "endColumn": ec},
+                        }
+                    })
+                })
+                .collect();
+            if let (false, Some(obj)) = (related.is_empty(), result.as_object_mut()) {
+                obj.insert("relatedLocations".into(), json!(related));
             }
             result
         })
@@ -359,6 +388,30 @@ pub fn github_lines(files: &[SourceFile], diags: &[Diagnostic]) -> Vec<String> {
         .collect()
 }
 
+/// A file's SARIF `uri`: relative paths as URI references without a
+/// leading `./` (code scanning matches them against the repository, and
+/// `check ./p` and `check p` must give the same fingerprints), absolute
+/// ones as `file://` URIs. Only Windows separates with `\\`; elsewhere it
+/// is part of a name.
+fn sarif_uri(path: &str) -> String {
+    let path = if cfg!(windows) {
+        path.replace('\\', "/")
+    } else {
+        path.to_string()
+    };
+    let mut rest = path.as_str();
+    while let Some(r) = rest.strip_prefix("./") {
+        rest = r.trim_start_matches('/');
+    }
+    if rest.starts_with('/') {
+        format!("file://{}", uri_reference(rest))
+    } else if cfg!(windows) && rest.get(1..2) == Some(":") {
+        format!("file:///{}", uri_reference(rest))
+    } else {
+        uri_reference(rest)
+    }
+}
+
 /// A path as an RFC 3986 URI reference, as SARIF requires: every byte but
 /// the unreserved characters and `/` percent-encoded (`règles ü.handover`
 /// is `r%C3%A8gles%20%C3%BC.handover`; `#` would start a fragment).
@@ -385,5 +438,15 @@ mod uri_tests {
             u("gh/r,1:x%%y#z.handover"),
             "gh/r%2C1%3Ax%25%25y%23z.handover"
         );
+        let s = super::sarif_uri;
+        assert_eq!(s("./policy.handover"), "policy.handover");
+        assert_eq!(s("././a/p.handover"), "a/p.handover");
+        assert_eq!(
+            s("/tmp/odd dir/p.handover"),
+            "file:///tmp/odd%20dir/p.handover"
+        );
+        if cfg!(unix) {
+            assert_eq!(s("a\\b.handover"), "a%5Cb.handover");
+        }
     }
 }
