@@ -100,8 +100,11 @@ pub enum LoadError {
         line: usize,
         column: usize,
     },
-    #[error("`{path}` holds no `.handover` files")]
-    Empty { path: String },
+    #[error("`{path}` holds no `.handover` files{}", match .nested.first() {
+        Some(sub) => format!(" of its own: a policy is the files of one folder, its subfolders are not read (name the folder, e.g. `{sub}`)"),
+        None => String::new(),
+    })]
+    Empty { path: String, nested: Vec<String> },
     #[error("the policy has {} error(s); run `handover check` to see them", .0.diagnostics.iter().filter(|d| d.is_error()).count())]
     Invalid(Box<Checked>),
 }
@@ -146,7 +149,24 @@ pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, LoadError> {
             .collect();
         v.sort();
         if v.is_empty() {
-            return Err(LoadError::Empty { path: display });
+            // subfolders that hold policy files: the user may have meant one
+            let mut nested: Vec<String> = std::fs::read_dir(path)
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|d| {
+                    d.is_dir()
+                        && std::fs::read_dir(d).into_iter().flatten().any(|e| {
+                            e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "handover"))
+                        })
+                })
+                .map(|d| d.display().to_string())
+                .collect();
+            nested.sort();
+            return Err(LoadError::Empty {
+                path: display,
+                nested,
+            });
         }
         v
     } else {

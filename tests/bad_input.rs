@@ -1880,3 +1880,53 @@ fn compile_into_an_unwritable_directory_leaves_no_file() {
     .expect(2);
     assert!(s.list("out").is_empty(), "left behind: {:?}", s.list("out"));
 }
+
+/// A reader that stops reading (`handover decide … | head -1`): every
+/// command leaves quietly with the status of a process killed by SIGPIPE
+/// (141, as `grep` or `sort` do), whether it writes line by line or all at
+/// once, never with an error message or a panic.
+#[test]
+fn stdout_closed_early_exits_quietly() {
+    let s = Scratch::new("closed-stdout");
+    let pol = policy(&s);
+    let facts = s.write(
+        "facts.jsonl",
+        "{\"category\": \"refund\"}\n".repeat(100_000),
+    );
+    // some 600 KB of `unused` warnings, printed at once
+    let unused: String = (0..3000)
+        .map(|i| format!("field unused_{i}: bool\n"))
+        .collect();
+    let noisy = s.write("noisy.handover", unused);
+    let runs: [(&str, Vec<&OsStr>); 2] = [
+        (
+            "decide",
+            vec![
+                "decide".as_ref(),
+                pol.as_os_str(),
+                "--facts".as_ref(),
+                facts.as_os_str(),
+            ],
+        ),
+        ("check", vec!["check".as_ref(), noisy.as_os_str()]),
+    ];
+    for (what, args) in runs {
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut first = [0u8; 1];
+        let mut out = child.stdout.take().expect("stdout");
+        let _ = out.read(&mut first);
+        drop(out);
+        let done = child.wait_with_output().expect("wait");
+        let code = done.status.code();
+        let err = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(code, Some(141), "{what}: {err}");
+        assert!(err.is_empty(), "{what}: said {err}");
+    }
+}

@@ -938,6 +938,17 @@ fn policies_of_several_files() {
     assert!(err.contains("c.handover"), "{err}");
     std::fs::remove_file(p.join("c.handover")).unwrap();
 
+    // a folder whose policy files are all in a subfolder: say so
+    let outer = dir.join("outer");
+    std::fs::create_dir_all(outer.join("sub")).unwrap();
+    std::fs::write(outer.join("sub/p.handover"), "queue \"q\"\n").unwrap();
+    let (code, _, err) = run(&["check", outer.to_str().unwrap()], None);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("subfolders are not read") && err.contains("outer/sub`"),
+        "{err}"
+    );
+
     // fmt writes through a link, keeps the link and the file's permissions
     let shared = dir.join("shared.hv");
     std::fs::write(&shared, "when    x = b then route \"q\"\n").unwrap();
@@ -1088,4 +1099,33 @@ example "bad\n::error::failing" { c = b } expect route
             "{args:?}: no escaped name in\n{out}"
         );
     }
+}
+
+/// `-o -` is standard output, as `-` is standard input: no file named `-`.
+#[test]
+fn output_dash_is_standard_output() {
+    let (code, plain, _) = run(&["compile", "examples/acme", "--format", "csv"], None);
+    assert_eq!(code, 0);
+    let (code, dash, _) = run(
+        &["compile", "examples/acme", "--format", "csv", "-o", "-"],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(plain, dash);
+    let (code, report, _) = run(
+        &[
+            "simulate",
+            "examples/acme",
+            "--conversations",
+            "examples/acme/conversations.jsonl",
+            "--format",
+            "json",
+            "-o",
+            "-",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert!(report.starts_with('{'), "{report}");
+    assert!(!root().join("-").exists(), "a file named `-` was written");
 }

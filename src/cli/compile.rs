@@ -25,7 +25,7 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "json")]
     format: Format,
-    /// Write to FILE instead of standard output
+    /// Write to FILE instead of standard output (`-`: standard output)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
 }
@@ -44,15 +44,6 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         Format::Markdown => render::to_markdown(model, table),
         Format::Csv => render::to_csv(model, table),
     };
-    match &args.output {
-        Some(p) => super::write_atomically(p, text.as_bytes())?,
-        None => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|_| out.flush())
-                .map_err(|e| CliError::Write("<stdout>".into(), e))?;
-        }
-    }
+    super::write_output(args.output.as_deref(), text.as_bytes())?;
     Ok(OK)
 }

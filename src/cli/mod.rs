@@ -88,12 +88,19 @@ pub fn main() -> i32 {
     };
     match result {
         Ok(code) => code,
+        // the reader went away (`handover check . | head`): leave quietly
+        // with the status of a process killed by SIGPIPE, as the panic hook
+        // in main.rs does for `println!`, and as `grep` or `sort` would
+        Err(CliError::Write(_, e)) if e.kind() == std::io::ErrorKind::BrokenPipe => CLOSED_PIPE,
         Err(e) => {
             eprintln!("error: {e}");
             USAGE
         }
     }
 }
+
+/// The exit status of a process whose standard output was closed early.
+pub const CLOSED_PIPE: i32 = 141;
 
 /// A usage or I/O error: reported on stderr, exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -263,6 +270,21 @@ fn keep_owner(tmp: &Path, before: Option<&std::fs::Metadata>) {
     }
     #[cfg(not(unix))]
     let _ = (tmp, before);
+}
+
+/// Write a command's output to `-o FILE` (atomically) or, without it or
+/// with `-o -`, to standard output.
+pub fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
+    match output {
+        Some(path) if path != Path::new("-") => write_atomically(path, bytes),
+        _ => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)
+                .and_then(|_| out.flush())
+                .map_err(|e| CliError::Write("<stdout>".into(), e))
+        }
+    }
 }
 
 /// Write a file so that a reader never sees it half written: a temporary

@@ -29,7 +29,7 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
-    /// Write the report to FILE instead of standard output
+    /// Write the report to FILE instead of standard output (`-`: standard output)
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
     /// An earlier `--format json` report to compare with
@@ -187,20 +187,15 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         Format::Json => serde_json::to_string_pretty(&rep).unwrap_or_default() + "\n",
         Format::Html => simulate::html::render(&rep),
         Format::Human => {
-            let colour = args.output.is_none() && super::stdout_colour();
+            let colour = args
+                .output
+                .as_deref()
+                .is_none_or(|o| o == std::path::Path::new("-"))
+                && super::stdout_colour();
             report::human(&rep, colour)
         }
     };
-    match &args.output {
-        Some(path) => super::write_atomically(path, text.as_bytes())?,
-        None => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|_| out.flush())
-                .map_err(|e| CliError::Write("<stdout>".into(), e))?;
-        }
-    }
+    super::write_output(args.output.as_deref(), text.as_bytes())?;
     for f in &failed {
         eprintln!("error: KPI gate failed: {f}");
     }
