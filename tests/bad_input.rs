@@ -441,6 +441,13 @@ fn check_non_utf8_bytes() {
     bom.extend_from_slice(b"field churn_signal: bool\nqueue \"retention\"\nwhen churn_signal then route \"retention\"\n");
     let p = s.write("bom.handover", &bom);
     run("check BOM", ["check".as_ref(), p.as_os_str()]).expect(0);
+    // and `fmt` keeps it, whether the file needs formatting or not
+    let messy = s.write("messy.handover", [&bom[..3], b"field   x: bool\n"].concat());
+    run("fmt BOM", ["fmt".as_ref(), messy.as_os_str()]).expect(0);
+    assert_eq!(
+        std::fs::read(&messy).unwrap(),
+        [&bom[..3], b"field x: bool\n"].concat()
+    );
 }
 
 #[test]

@@ -62,7 +62,15 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 println!("{} is not formatted", f.name);
                 status = FAILED;
             } else {
-                super::write_atomically(std::path::Path::new(&f.name), formatted.as_bytes())?;
+                let path = std::path::Path::new(&f.name);
+                // the file keeps its byte-order mark, as it keeps its line
+                // endings: `fmt` changes layout, nothing else
+                let bom = if starts_with_bom(path) {
+                    "\u{feff}"
+                } else {
+                    ""
+                };
+                super::write_atomically(path, format!("{bom}{formatted}").as_bytes())?;
                 eprintln!("formatted {}", f.name);
                 if let Some(note) = renamed_rules(&f, &formatted, several) {
                     eprintln!("{note}");
@@ -74,6 +82,14 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         eprintln!("{changed} of {seen} file(s) would be reformatted: run `handover fmt` on them");
     }
     Ok(status)
+}
+
+fn starts_with_bom(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 3];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head == [0xef, 0xbb, 0xbf])
 }
 
 /// The names of the unnamed rules of a file's text, in order.
