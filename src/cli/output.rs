@@ -207,7 +207,8 @@ fn render_with(d: &Diagnostic, src: Src<'_>, labels: Vec<LabeledSpan>, colour: b
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
-        .with_width(100);
+        .with_width(100)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         out = format!(
