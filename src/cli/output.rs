@@ -145,12 +145,40 @@ pub fn render_human(files: &[SourceFile], d: &Diagnostic, colour: bool) -> Strin
             ));
         }
     }
+    // miette ends a line at a lone `\r`, where the policy's lines (and so
+    // the line numbers it is given) do not: shown as a space, the bytes and
+    // lines stay where they are
+    let spaced;
+    let file = if has_lone_cr(&file.text) {
+        let text: String = file
+            .text
+            .char_indices()
+            .map(|(i, c)| {
+                if c == '\r' && file.text.as_bytes().get(i + 1) != Some(&b'\n') {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        spaced = SourceFile::new(file.name.clone(), text);
+        &spaced
+    } else {
+        file
+    };
     let src = Src {
         file,
         line_offset: 0,
         column_offset: 0,
     };
     render_with(d, src, labels, colour)
+}
+
+fn has_lone_cr(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| c == b'\r' && b.get(i + 1) != Some(&b'\n'))
 }
 
 /// A diagnostic on a very long line (a generated file, a pasted blob): the
