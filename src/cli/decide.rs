@@ -241,6 +241,11 @@ fn human(
                 let indent = "  ".repeat(c.depth);
                 if c.field.is_empty() {
                     s.push_str(&format!("\n      {indent}{:<7} {}", c.result, c.condition));
+                } else if c.value.is_null() {
+                    s.push_str(&format!(
+                        "\n      {indent}{:<7} {}   [{} is missing]",
+                        c.result, c.condition, c.field
+                    ));
                 } else {
                     s.push_str(&format!(
                         "\n      {indent}{:<7} {}   [{} = {}]",
