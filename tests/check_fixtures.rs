@@ -1261,6 +1261,9 @@ fn quick_fixes_give_the_expected_text() {
          "category = refund or delivery", "category = refund or category = delivery"),
         ("type-mismatch/number-for-bool", "change to `true`",
          "churn_signal = 1", "churn_signal = true"),
+        // only `then` is missing before the action
+        ("syntax/missing-then", "insert `then` before `route`",
+         "when sentiment <= angry route", "when sentiment <= angry then route"),
         // the `##` lines go with the declaration they document
         ("unused/documented-field", "remove the unused field",
          "## How the customer feels, from the model.\nfield mood: enum { calm, angry }\n", ""),

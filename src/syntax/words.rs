@@ -209,6 +209,23 @@ pub(super) fn syntax_diagnostic(
                 None => STATEMENT_HINT.to_string(),
             }),
         )
+    } else if has(Rule::kw_then)
+        && matches!(bare_word.as_str(), "answer" | "draft" | "route" | "human")
+    {
+        // the action is there, only `then` is not
+        return Diagnostic::new(
+            Code::Syntax,
+            span,
+            format!("expected `then` after the condition, found {found_tok}"),
+        )
+        .with_help(format!(
+            "add `then` before `{bare_word}`: a rule reads `when CONDITION then ACTION`"
+        ))
+        .with_fix(
+            format!("insert `then` before `{bare_word}`"),
+            Span::new(span.file, span.start, span.start),
+            "then ",
+        );
     } else if has(Rule::kw_then) {
         let kw = suggest(&bare_word, ["then"]);
         (
