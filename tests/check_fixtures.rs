@@ -1261,6 +1261,9 @@ fn quick_fixes_give_the_expected_text() {
          "category = refund or delivery", "category = refund or category = delivery"),
         ("type-mismatch/number-for-bool", "change to `true`",
          "churn_signal = 1", "churn_signal = true"),
+        // a duration for a field that counts days: the number of days
+        ("type-mismatch/duration-for-days", "change to `5`",
+         "days_late >= 5d", "days_late >= 5"),
         // only `then` is missing before the action
         ("syntax/missing-then", "insert `then` before `route`",
          "when sentiment <= angry route", "when sentiment <= angry then route"),

@@ -839,6 +839,40 @@ impl Checker<'_> {
                 return None;
             }
         };
+        if let (LitKind::Duration(minutes), Some((unit, per))) = (&r.lit.kind, unit_of(&fname)) {
+            // `days_late >= 5d` compares with 7200: a duration counts in
+            // minutes, and nothing else would say the units disagree
+            let count = minutes / per;
+            let via = r
+                .via_let
+                .as_ref()
+                .map(|l| format!(" (the value of `{l}`)"))
+                .unwrap_or_default();
+            let mut d = Diagnostic::new(
+                Code::TypeMismatch,
+                r.span,
+                format!(
+                    "`{fname}` counts {unit}, but the duration `{}`{via} is {} minutes",
+                    r.lit.text,
+                    fmt_num(*minutes)
+                ),
+            );
+            let whole = count.fract() == 0.0;
+            d = d.with_help(if whole {
+                let count = match &r.via_let {
+                    Some(l) => format!("let {l} = {}", fmt_num(count)),
+                    None => fmt_num(count),
+                };
+                format!("a duration compared with a number counts in minutes: write the number of {unit}, `{count}`")
+            } else {
+                format!("a duration compared with a number counts in minutes: write the number of {unit}")
+            });
+            if whole && r.via_let.is_none() {
+                d = d.with_change_to(r.span, fmt_num(count));
+            }
+            self.push(d);
+            return None;
+        }
         let below = range.0.is_some_and(|lo| v < lo);
         let above = range.1.is_some_and(|hi| v > hi);
         let is_unit = range.0 == Some(0.0) && range.1 == Some(1.0);
@@ -1148,6 +1182,33 @@ impl Checker<'_> {
 }
 
 /// The useful last line of a regex error ("error: unclosed group").
+/// The unit a field's name says it counts in, other than minutes, and how
+/// many minutes one of it is: `days_late` counts days, `hoursOpen` hours.
+fn unit_of(name: &str) -> Option<(&'static str, f64)> {
+    // words split at `_` and at a capital after a lower-case letter
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c == '_' || (c.is_ascii_uppercase() && prev_lower) {
+            words.push(std::mem::take(&mut word));
+        }
+        if c != '_' {
+            word.push(c.to_ascii_lowercase());
+        }
+        prev_lower = c.is_ascii_lowercase();
+    }
+    words.push(word);
+    words.iter().find_map(|w| match w.as_str() {
+        "second" | "seconds" | "sec" | "secs" => Some(("seconds", 1.0 / 60.0)),
+        "hour" | "hours" | "hr" | "hrs" => Some(("hours", 60.0)),
+        "day" | "days" => Some(("days", 1440.0)),
+        "week" | "weeks" => Some(("weeks", 10080.0)),
+        "month" | "months" => Some(("months", 43200.0)),
+        _ => None,
+    })
+}
+
 fn regex_error_line(e: &regex::Error) -> String {
     let s = e.to_string();
     s.lines()
