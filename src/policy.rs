@@ -121,9 +121,9 @@ impl std::fmt::Debug for Checked {
     }
 }
 
-/// Read a policy's source files: a file, or every `.handover` file of a
-/// directory in name order.
-pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, LoadError> {
+/// The bytes of a policy's source files, named: a file, or every
+/// `.handover` file of a directory in name order.
+pub fn read_bytes(path: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
     let display = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|source| LoadError::Io {
         path: display.clone(),
@@ -179,9 +179,52 @@ pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, LoadError> {
             path: name.clone(),
             source,
         })?;
-        files.push(source_from_bytes(name, bytes)?);
+        files.push((name, bytes));
     }
     Ok(files)
+}
+
+/// Read a policy's source files: a file, or every `.handover` file of a
+/// directory in name order.
+pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, LoadError> {
+    read_bytes(path)?
+        .into_iter()
+        .map(|(name, bytes)| source_from_bytes(name, bytes))
+        .collect()
+}
+
+/// A file that is not all UTF-8: its text (each bad byte read as U+FFFD)
+/// and the offset of the first bad byte in that text, to report there
+/// rather than refuse the whole policy (`check` and the editor do).
+pub fn source_lossy(name: String, bytes: Vec<u8>) -> (SourceFile, Option<usize>) {
+    let (mut text, bad) = match String::from_utf8(bytes) {
+        Ok(t) => (t, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
+    };
+    let mut bad = bad;
+    if text.starts_with('\u{feff}') {
+        text.replace_range(..3, "");
+        bad = bad.map(|b| b.saturating_sub(3));
+    }
+    (SourceFile::new(name, text), bad)
+}
+
+/// The error for a file that is not UTF-8, at its first bad byte (`at`, an
+/// offset in the text [`source_lossy`] made of it).
+pub fn not_utf8(f: &SourceFile, file: u32, at: usize) -> crate::Diagnostic {
+    let (line, col) = f.line_col(at);
+    crate::Diagnostic::new(
+        crate::Code::Syntax,
+        crate::span::Span::new(file, at, (at + '\u{fffd}'.len_utf8()).min(f.text.len())),
+        format!(
+            "`{}` is not valid UTF-8 text (line {line}, column {col})",
+            f.name
+        ),
+    )
+    .with_help("save the file as UTF-8 (an editor's \"Save with encoding\", or `iconv -f latin1 -t utf-8`)")
 }
 
 pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, LoadError> {

@@ -381,9 +381,16 @@ fn check_binary_garbage() {
     // raw bytes: not UTF-8
     let bytes: Vec<u8> = (0..4096).map(|_| rng.below(256) as u8).collect();
     let p = s.write("garbage.handover", &bytes);
-    run("check raw garbage", ["check".as_ref(), p.as_os_str()])
-        .expect(2)
-        .stderr_has(&["garbage.handover", "not valid UTF-8"]);
+    // one diagnostic at the first bad byte, not one per broken statement;
+    // the excerpt shows control characters (escape sequences) as spaces
+    let r = run("check raw garbage", ["check".as_ref(), p.as_os_str()]);
+    r.expect(1)
+        .stdout_has(&["garbage.handover", "not valid UTF-8", "1 error, 0 warnings"]);
+    assert!(
+        !r.stdout.bytes().any(|b| b < b' ' && b != b'\n'),
+        "control characters reached the terminal:\n{}",
+        head(&r.stdout)
+    );
     // valid UTF-8 garbage: control characters, NULs, quotes, emoji, braces
     let alphabet: Vec<char> = "\0\u{1}\u{7}\t\r\n \"\\#{}()<>=!,.:;%-_azAZ09é😡\u{2028}\u{feff}\u{fffd}when then field rule or and not"
         .chars()
@@ -427,8 +434,48 @@ fn check_non_utf8_bytes() {
     bytes.push(0xe9);
     bytes.extend_from_slice(b"\nqueue \"retention\"\nwhen churn_signal then route \"retention\"\n");
     let p = s.write("latin1.handover", &bytes);
-    // the file cannot be read as text: an input error, with where
+    // `check` reports it at the first bad byte, in every format (code
+    // scanning gets it), and goes on with the other policies
     run("check Latin-1", ["check".as_ref(), p.as_os_str()])
+        .expect(1)
+        .stdout_has(&["latin1.handover", "not valid UTF-8", "line 2, column 6"]);
+    let other = s.write(
+        "fine.handover",
+        "field x: bool\nqueue \"q\"\nwhen x then route \"qq\"\n",
+    );
+    let r = run(
+        "check Latin-1 and another policy (json)",
+        [
+            "check".as_ref(),
+            "--format".as_ref(),
+            "json".as_ref(),
+            p.as_os_str(),
+            other.as_os_str(),
+        ],
+    );
+    r.expect(1);
+    let v = r.check_report();
+    let codes: Vec<(String, String)> = v["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or("").to_string(),
+                d["line"].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            ("syntax".to_string(), "2".to_string()),
+            ("unknown-queue".to_string(), "3".to_string())
+        ],
+        "{v}"
+    );
+    // the commands that need a working policy refuse it as input, with where
+    run("compile Latin-1", ["compile".as_ref(), p.as_os_str()])
         .expect(2)
         .stderr_has(&[
             "latin1.handover",
@@ -811,8 +858,8 @@ fn check_stdin_closed_early() {
         LIMIT,
         &[],
     )
-    .expect(2)
-    .stderr_has(&["<stdin>", "UTF-8"]);
+    .expect(1)
+    .stdout_has(&["<stdin>", "not valid UTF-8", "line 2, column 5"]);
 }
 
 // ---- decide ------------------------------------------------------------------------

@@ -37,13 +37,24 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     // policies that decide nothing: an emptied file looks healthy otherwise
     let mut empty: Vec<String> = Vec::new();
     for p in &args.policies {
-        let files = super::read_policy(p)?;
+        // a file that is not UTF-8 is an error at its first bad byte, in
+        // every format, and the other policies are still checked
+        let (files, not_text) = super::read_policy_lossy(p)?;
         let working = super::SlowWork::start(format!(
             "checking {}: working out what every rule can do",
             p.display()
         ));
-        let checked = Checked::from_sources(files);
+        let mut checked = Checked::from_sources(files);
         drop(working);
+        for (i, at) in not_text {
+            if let Some(f) = checked.files.get(i) {
+                // one root cause, one message: what the bad bytes break
+                // further down the file is not reported
+                let d = crate::policy::not_utf8(f, i as u32, at);
+                checked.diagnostics.retain(|x| x.span.file != i as u32);
+                checked.diagnostics.insert(0, d);
+            }
+        }
         if !checked.has_errors()
             && checked.model.rules.is_empty()
             && checked.model.automation.is_none()

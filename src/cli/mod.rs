@@ -213,6 +213,35 @@ pub fn read_policy(path: &Path) -> Result<Vec<crate::span::SourceFile>, CliError
     Ok(crate::policy::read_sources(path)?)
 }
 
+/// A policy's files, and per file that is not UTF-8 its index and the
+/// offset of its first bad byte.
+pub type LossyPolicy = (Vec<crate::span::SourceFile>, Vec<(usize, usize)>);
+
+/// [`read_policy`], with a file that is not UTF-8 read as far as it goes
+/// (bad bytes as U+FFFD): the files, and per such file its index and the
+/// offset of its first bad byte.
+pub fn read_policy_lossy(path: &Path) -> Result<LossyPolicy, CliError> {
+    let named = if path == Path::new("-") {
+        claim_stdin()?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| CliError::Read("<stdin>".into(), e))?;
+        vec![("<stdin>".to_string(), bytes)]
+    } else {
+        crate::policy::read_bytes(path)?
+    };
+    let mut files = Vec::new();
+    let mut bad = Vec::new();
+    for (name, bytes) in named {
+        let (f, at) = crate::policy::source_lossy(name, bytes);
+        if let Some(at) = at {
+            bad.push((files.len(), at));
+        }
+        files.push(f);
+    }
+    Ok((files, bad))
+}
+
 /// Load a policy that must compile; errors are printed as diagnostics.
 pub fn load_policy(path: &Path) -> Result<Result<crate::Policy, i32>, CliError> {
     Ok(load_policy_or_errors(path)?.map_err(|_| FAILED))

@@ -15,6 +15,9 @@ struct Src<'a> {
     /// minus the characters of the `…` put before it.
     line_offset: usize,
     column_offset: isize,
+    /// The file's bytes from an offset as the excerpt shows them (see
+    /// [`spaced`]), when they differ from the file's.
+    shown: Option<(usize, String)>,
 }
 
 impl miette::SourceCode for Src<'_> {
@@ -32,7 +35,12 @@ impl miette::SourceCode for Src<'_> {
         let last = (last_line + after).min(f.line_count().saturating_sub(1));
         let data_start = f.line_start(first);
         let data_end = f.line_start(last + 1).min(f.text.len());
-        let data = f.text.get(data_start..data_end).unwrap_or("");
+        let data = match &self.shown {
+            Some((off, t)) if data_start >= *off && data_end <= off + t.len() => {
+                t.get(data_start - off..data_end - off).unwrap_or("")
+            }
+            _ => f.text.get(data_start..data_end).unwrap_or(""),
+        };
         // without context (the header line), the column is the span's own,
         // counted in characters
         let column = if before == 0 {
@@ -128,6 +136,7 @@ pub fn render_human(files: &[SourceFile], d: &Diagnostic, colour: bool) -> Strin
             d.message
         );
     };
+
     let line = file.line_of(file.clamp(d.span.start));
     let line_len = file.line_start(line + 1).min(file.text.len()) - file.line_start(line);
     if line_len > LONG_LINE {
@@ -145,40 +154,52 @@ pub fn render_human(files: &[SourceFile], d: &Diagnostic, colour: bool) -> Strin
             ));
         }
     }
-    // miette ends a line at a lone `\r`, where the policy's lines (and so
-    // the line numbers it is given) do not: shown as a space, the bytes and
-    // lines stay where they are
-    let spaced;
-    let file = if has_lone_cr(&file.text) {
-        let text: String = file
-            .text
-            .char_indices()
-            .map(|(i, c)| {
-                if c == '\r' && file.text.as_bytes().get(i + 1) != Some(&b'\n') {
-                    ' '
-                } else {
-                    c
-                }
-            })
-            .collect();
-        spaced = SourceFile::new(file.name.clone(), text);
-        &spaced
-    } else {
-        file
-    };
+    // the lines miette may show (the spans' and some around them), with
+    // their control characters as spaces
+    let ends = std::iter::once(d.span).chain(
+        d.related
+            .iter()
+            .map(|(s, _)| *s)
+            .filter(|s| s.file == d.span.file),
+    );
+    let (lo, hi) = ends.fold((usize::MAX, 0), |(lo, hi), s| {
+        (lo.min(s.start), hi.max(s.end))
+    });
+    let from = file.line_start(file.line_of(file.clamp(lo)).saturating_sub(3));
+    let to = file
+        .line_start(file.line_of(file.clamp(hi)) + 4)
+        .min(file.text.len());
     let src = Src {
         file,
         line_offset: 0,
         column_offset: 0,
+        shown: spaced(&file.text, from, to).map(|t| (from, t)),
     };
     render_with(d, src, labels, colour)
 }
 
-fn has_lone_cr(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.iter()
-        .enumerate()
-        .any(|(i, &c)| c == b'\r' && b.get(i + 1) != Some(&b'\n'))
+/// `text[from..to]` with its control characters (but tabs and line breaks)
+/// as spaces, byte for byte, when it has any: miette ends a line at a lone
+/// `\r`, where the policy's lines (and so the line numbers it is given) do
+/// not, and an escape sequence in a binary file would drive the terminal.
+fn spaced(text: &str, from: usize, to: usize) -> Option<String> {
+    let part = text.get(from..to)?;
+    let hidden = |i: usize, b: u8| match b {
+        b'\t' | b'\n' => false,
+        b'\r' => text.as_bytes().get(from + i + 1) != Some(&b'\n'),
+        b => b < b' ' || b == 0x7f,
+    };
+    if !part.bytes().enumerate().any(|(i, b)| hidden(i, b)) {
+        return None;
+    }
+    Some(
+        part.char_indices()
+            .map(|(i, c)| match u8::try_from(c) {
+                Ok(b) if hidden(i, b) => ' ',
+                _ => c,
+            })
+            .collect(),
+    )
 }
 
 /// A diagnostic on a very long line (a generated file, a pasted blob): the
@@ -210,13 +231,16 @@ fn render_excerpt(file: &SourceFile, line: usize, d: &Diagnostic, colour: bool) 
     let to = forward(shown_end, EXCERPT_CONTEXT);
     let before = if from > line_start { "…" } else { "" };
     let after = if to < line_end { "…" } else { "" };
-    let excerpt = format!("{before}{}{after}", text.get(from..to).unwrap_or(""));
+    let middle =
+        spaced(text, from, to).unwrap_or_else(|| text.get(from..to).unwrap_or("").to_string());
+    let excerpt = format!("{before}{middle}{after}");
     let part = SourceFile::new(file.name.clone(), excerpt);
     let skipped = text.get(line_start..from).map_or(0, |t| t.chars().count());
     let src = Src {
         file: &part,
         line_offset: line,
         column_offset: skipped as isize - before.chars().count() as isize,
+        shown: None,
     };
     let at = start - from + before.len();
     let labels = vec![LabeledSpan::new_primary_with_span(

@@ -5,7 +5,7 @@
 
 use super::convert::Encoding;
 use crate::ide::{Analysis, ConversationStats};
-use crate::span::{SourceFile, Span};
+use crate::span::SourceFile;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -182,32 +182,8 @@ impl State {
 /// than the file left out, which made its declarations unknown elsewhere.
 fn read_text(p: &Path) -> Option<(String, Option<usize>)> {
     let bytes = std::fs::read(p).ok()?;
-    let (mut text, bad) = match String::from_utf8(bytes) {
-        Ok(t) => (t, None),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
-        }
-    };
-    if text.starts_with('\u{feff}') {
-        text.replace_range(..3, "");
-        return Some((text, bad.map(|b| b.saturating_sub(3))));
-    }
-    Some((text, bad))
-}
-
-/// The error for a file that is not UTF-8, at its first bad byte.
-fn not_utf8(f: &SourceFile, file: u32, at: usize) -> crate::Diagnostic {
-    let (line, col) = f.line_col(at);
-    crate::Diagnostic::new(
-        crate::Code::Syntax,
-        Span::new(file, at, (at + '\u{fffd}'.len_utf8()).min(f.text.len())),
-        format!(
-            "`{}` is not valid UTF-8 text (line {line}, column {col})",
-            f.name
-        ),
-    )
-    .with_help("save the file as UTF-8; `check` refuses it until then")
+    let (f, bad) = crate::policy::source_lossy(String::new(), bytes);
+    Some((f.text, bad))
 }
 
 /// Parse, check and index a group: the directory's files with the open
@@ -262,7 +238,7 @@ pub fn build(s: Snapshot) -> Built {
     let mut quick = Analysis::quick(sources);
     for (i, at) in bad {
         if let Some(f) = quick.checked.files.get(i) {
-            let d = not_utf8(f, i as u32, at);
+            let d = crate::policy::not_utf8(f, i as u32, at);
             quick.checked.diagnostics.push(d);
         }
     }
