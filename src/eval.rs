@@ -62,14 +62,17 @@ enum Column {
         clauses: Vec<(SetPred, Sparse, Sparse)>,
         by_subset: Vec<Bits>,
     },
-    /// text: like set; regexes (and case-insensitive `contains`) run as
-    /// one RegexSet.
+    /// text: like set; the `matches` patterns run as one RegexSet on the
+    /// text, the `contains` strings as another on the text in lower case
+    /// (what `TextPred::holds`, the explanation and the table format say:
+    /// a regex's `(?i)` folds case differently, `İ` and `ς` for one).
     Text {
         base: Bits,
         preds: Vec<(TextPred, Sparse, Sparse)>,
         regex: Option<regex::RegexSet>,
-        /// For each pred, its index in the RegexSet.
-        regex_index: Vec<Option<usize>>,
+        contains: Option<regex::RegexSet>,
+        /// For each pred, its set (`true`: `contains`) and index there.
+        regex_index: Vec<Option<(bool, usize)>>,
     },
 }
 
@@ -215,29 +218,32 @@ impl Evaluator {
                         _ => None,
                     });
                     let mut patterns = Vec::new();
+                    let mut needles = Vec::new();
                     let mut regex_index = Vec::new();
                     for (p, _, _) in &preds {
                         match p {
                             TextPred::Matches(pat) => {
-                                regex_index.push(Some(patterns.len()));
+                                regex_index.push(Some((false, patterns.len())));
                                 patterns.push(pat.clone());
                             }
                             TextPred::Contains(s) => {
-                                regex_index.push(Some(patterns.len()));
-                                patterns.push(format!("(?i){}", regex::escape(s)));
+                                regex_index.push(Some((true, needles.len())));
+                                // stored in lower case already
+                                needles.push(regex::escape(s));
                             }
                             TextPred::Eq(_) => regex_index.push(None),
                         }
                     }
-                    let regex = if patterns.is_empty() {
-                        None
-                    } else {
-                        regex::RegexSet::new(&patterns).ok()
+                    let set = |p: &[String]| {
+                        (!p.is_empty())
+                            .then(|| regex::RegexSet::new(p).ok())
+                            .flatten()
                     };
                     Column::Text {
                         base,
+                        regex: set(&patterns),
+                        contains: set(&needles),
                         preds,
-                        regex,
                         regex_index,
                     }
                 }
@@ -331,16 +337,19 @@ fn and_column(acc: &mut [u64], col: &ColumnIndex, v: Option<&Value>) {
                 base,
                 preds,
                 regex,
+                contains,
                 regex_index,
             },
             Value::Text(t),
         ) => {
             and_into(acc, base);
             let hits = regex.as_ref().map(|r| r.matches(t));
+            let found = contains.as_ref().map(|r| r.matches(&t.to_lowercase()));
             for ((p, need_true, need_false), ri) in preds.iter().zip(regex_index) {
-                let holds = match (p, ri, &hits) {
-                    (TextPred::Eq(s), _, _) => t == s,
-                    (_, Some(k), Some(h)) => h.matched(*k),
+                let holds = match (p, ri, &hits, &found) {
+                    (TextPred::Eq(s), ..) => t == s,
+                    (_, Some((false, k)), Some(h), _) => h.matched(*k),
+                    (_, Some((true, k)), _, Some(h)) => h.matched(*k),
                     _ => p.holds(t),
                 };
                 if holds {
