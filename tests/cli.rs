@@ -1129,3 +1129,57 @@ fn output_dash_is_standard_output() {
     assert!(report.starts_with('{'), "{report}");
     assert!(!root().join("-").exists(), "a file named `-` was written");
 }
+
+/// The table's text formats show what the policy says: Markdown escapes
+/// what GitHub would read as markup, the terminal table is aligned by
+/// display width (CJK and emoji take two columns), names with control
+/// characters are escaped, and a rule whose condition can never hold, so
+/// has no row, is named rather than silently missing.
+#[test]
+fn table_formats_show_what_the_policy_says() {
+    let p = write_policy(
+        "table-formats",
+        "field m: text\nfield n: int\nqueue \"日本語キュー\"\nqueue \"q\"\n\
+         rule \"r1 `code`\" when m matches \"\\d+ \\(x\\)\" then route \"q\" tag \"*em*\"\n\
+         rule \"r2\" when m contains \"<b>\" then route \"日本語キュー\" tag \"🎉\"\n\
+         rule \"never\" when n > 3 and n < 2 then route \"q\"\n",
+    );
+    let (code, md, err) = run(&["compile", &p, "--format", "markdown"], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        md.contains(r#"| r1 \`code\` | matches "\\d+ \\(x\\)" |"#),
+        "{md}"
+    );
+    assert!(
+        md.contains(r"\*em\*") && md.contains(r#"contains "\<b>""#),
+        "{md}"
+    );
+    assert!(
+        md.contains("no row (the condition can never hold; `handover check` says why): `never`"),
+        "{md}"
+    );
+    let (_, table, _) = run(&["compile", &p, "--format", "table"], None);
+    let widths: Vec<usize> = table
+        .lines()
+        .filter(|l| l.starts_with(['┌', '│', '├', '└']))
+        .map(|l| {
+            l.chars()
+                .map(|c| {
+                    if "日本語キュー🎉".contains(c) {
+                        2
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .collect();
+    assert!(
+        widths.len() >= 5 && widths.iter().all(|w| *w == widths[0]),
+        "misaligned:\n{table}"
+    );
+    assert!(
+        table.contains(", 2 rows\n") && table.contains("`never`"),
+        "{table}"
+    );
+}

@@ -328,12 +328,48 @@ fn baseline_lines(model: &Model) -> Vec<String> {
     out
 }
 
+/// Columns a cell takes in a terminal: wide characters (CJK, emoji) take
+/// two, combining marks none.
 fn width(s: &str) -> usize {
-    s.chars().count()
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// A cell as the terminal and Markdown show it: control characters (a
+/// `\n` written in a rule name, an escape sequence) escaped.
+fn shown(s: &str) -> String {
+    crate::diag::printable(s).into_owned()
+}
+
+/// The rules that have no row: their condition can never hold (`check`
+/// says `unsatisfiable`), so no facts reach them. A reader of the table
+/// looks for every rule.
+fn rules_without_rows(model: &Model, table: &Table) -> Option<String> {
+    let names: Vec<String> = model
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(ri, _)| !table.rows.iter().any(|r| r.rule == *ri))
+        .map(|(_, r)| format!("`{}`", shown(&r.name)))
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "no row (the condition can never hold; `handover check` says why): {}",
+            names.join(", ")
+        )
+    })
+}
+
+fn rows_text(n: usize) -> String {
+    format!("{n} row{}", if n == 1 { "" } else { "s" })
 }
 
 pub fn to_terminal(model: &Model, table: &Table) -> String {
     let (header, rows) = grid(model, table);
+    let header: Vec<String> = header.iter().map(|c| shown(c)).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| shown(c)).collect())
+        .collect();
     let mut w: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {
@@ -353,14 +389,14 @@ pub fn to_terminal(model: &Model, table: &Table) -> String {
     let fmt_row = |cells: &[String]| {
         let mut s = "│".to_string();
         for (c, x) in cells.iter().zip(&w) {
-            s.push_str(&format!(" {c}{} │", " ".repeat(x - width(c))));
+            s.push_str(&format!(" {c}{} │", " ".repeat(x.saturating_sub(width(c)))));
         }
         s
     };
     let mut out = format!(
-        "{} — hit policy: priority (answer < draft < route < human), {} rows\n",
-        model.name.as_deref().unwrap_or("policy"),
-        rows.len()
+        "{} — hit policy: priority (answer < draft < route < human; then priority; then file order), {}\n",
+        shown(model.name.as_deref().unwrap_or("policy")),
+        rows_text(rows.len())
     );
     out.push_str(&line("┌", "┬", "┐"));
     out.push('\n');
@@ -374,19 +410,52 @@ pub fn to_terminal(model: &Model, table: &Table) -> String {
     }
     out.push_str(&line("└", "┴", "┘"));
     out.push('\n');
-    for l in baseline_lines(model) {
+    if let Some(l) = rules_without_rows(model, table) {
         out.push_str(&l);
         out.push('\n');
+    }
+    for l in baseline_lines(model) {
+        out.push_str(&shown(&l));
+        out.push('\n');
+    }
+    out
+}
+
+/// Markdown text that renders as written: every character GitHub's
+/// Markdown could read as markup is escaped with a backslash (a pattern's
+/// `\d` stays `\d`, `*` no emphasis, `<b>` no HTML), control characters
+/// as in [`shown`].
+fn markdown_text(s: &str) -> String {
+    let s = shown(s);
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
+        let next = chars.get(i + 1).copied();
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let markup = match c {
+            '\\' | '`' | '*' | '|' | '[' | ']' | '~' => true,
+            // emphasis only at a word's edge (`repeat_contacts` is plain)
+            '_' => !(word(prev) && word(next)),
+            // an HTML tag, an entity
+            '<' => next.is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?')),
+            '&' => next.is_some_and(|n| n.is_ascii_alphanumeric() || n == '#'),
+            _ => false,
+        };
+        if markup {
+            out.push('\\');
+        }
+        out.push(c);
     }
     out
 }
 
 pub fn to_markdown(model: &Model, table: &Table) -> String {
     let (header, rows) = grid(model, table);
-    let esc = |s: &str| s.replace('|', "\\|");
+    let esc = markdown_text;
     let mut out = format!(
         "### Decision table: {}\n\nHit policy: **priority** (answer < draft < route < human; then priority; then file order).\n\n",
-        model.name.as_deref().unwrap_or("policy")
+        esc(model.name.as_deref().unwrap_or("policy"))
     );
     out.push_str(&format!(
         "| {} |\n",
@@ -404,6 +473,9 @@ pub fn to_markdown(model: &Model, table: &Table) -> String {
         ));
     }
     out.push('\n');
+    if let Some(l) = rules_without_rows(model, table) {
+        out.push_str(&format!("{l}\n\n"));
+    }
     for l in baseline_lines(model) {
         out.push_str(&format!("{}\n", l.replacen("  ", "- ", 1)));
     }
