@@ -116,6 +116,17 @@ struct Resolved {
     via_let: Option<String>,
 }
 
+impl Resolved {
+    /// ` (the value of `x`)` when reached through a `let`, to follow the
+    /// quoted literal in a message.
+    fn via_note(&self) -> String {
+        self.via_let
+            .as_ref()
+            .map(|l| format!(" (the value of `{l}`)"))
+            .unwrap_or_default()
+    }
+}
+
 impl<'a> Checker<'a> {
     fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);

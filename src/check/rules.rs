@@ -843,11 +843,7 @@ impl Checker<'_> {
             // `days_late >= 5d` compares with 7200: a duration counts in
             // minutes, and nothing else would say the units disagree
             let count = minutes / per;
-            let via = r
-                .via_let
-                .as_ref()
-                .map(|l| format!(" (the value of `{l}`)"))
-                .unwrap_or_default();
+            let via = r.via_note();
             let mut d = Diagnostic::new(
                 Code::TypeMismatch,
                 r.span,
@@ -890,11 +886,7 @@ impl Checker<'_> {
                 range.0.map(fmt_num).unwrap_or_default(),
                 range.1.map(fmt_num).unwrap_or_default()
             );
-            let via = r
-                .via_let
-                .as_ref()
-                .map(|l| format!(" (the value of `{l}`)"))
-                .unwrap_or_default();
+            let via = r.via_note();
             let mut d = Diagnostic::new(
                 Code::OutOfRange,
                 r.span,

@@ -337,18 +337,8 @@ table{{border-collapse:collapse}} td,th{{border-bottom:1px solid #e3e6ee;padding
 
 /// The first conversations behind each kind of miss, one table.
 fn cases_table(tables: &mut String, report: &Json) {
-    let Some(cases) = report.get("cases") else {
-        return;
-    };
     let mut rows = String::new();
-    for kind in super::CASE_KINDS {
-        let count = cases
-            .pointer(&format!("/{kind}/count"))
-            .and_then(Json::as_u64)
-            .unwrap_or(0);
-        let Some(Json::Array(first)) = cases.pointer(&format!("/{kind}/first")) else {
-            continue;
-        };
+    for (kind, count, first) in super::report::case_lists(report) {
         for (i, c) in first.iter().enumerate() {
             let label = if i == 0 {
                 format!("{} ({count})", kind.replace('_', " "))

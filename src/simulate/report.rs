@@ -545,30 +545,39 @@ pub fn human(report: &Json, colour: bool) -> String {
 /// reports all that were kept).
 const HUMAN_CASES: usize = 5;
 
+/// Each kind of miss of a report's `cases` that has conversations: its
+/// name, count and first conversations.
+pub fn case_lists(report: &Json) -> Vec<(&'static str, u64, &Vec<Json>)> {
+    let Some(cases) = report.get("cases") else {
+        return Vec::new();
+    };
+    CASE_KINDS
+        .into_iter()
+        .filter_map(|kind| {
+            let count = cases
+                .pointer(&format!("/{kind}/count"))
+                .and_then(Json::as_u64)
+                .unwrap_or(0);
+            match cases.pointer(&format!("/{kind}/first")) {
+                Some(Json::Array(first)) if count > 0 && !first.is_empty() => {
+                    Some((kind, count, first))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// The first conversations behind each kind of miss, to start reading.
 fn human_cases(s: &mut String, report: &Json, bold: &dyn Fn(&str) -> String) {
-    let Some(cases) = report.get("cases") else {
-        return;
-    };
-    let mut head = false;
-    for kind in CASE_KINDS {
-        let count = cases
-            .pointer(&format!("/{kind}/count"))
-            .and_then(Json::as_u64)
-            .unwrap_or(0);
-        let Some(Json::Array(first)) = cases.pointer(&format!("/{kind}/first")) else {
-            continue;
-        };
-        if count == 0 || first.is_empty() {
-            continue;
-        }
-        if !head {
-            s.push_str(&format!(
-                "\n{}\n",
-                bold("conversations behind the misses (worth a look)")
-            ));
-            head = true;
-        }
+    let lists = case_lists(report);
+    if !lists.is_empty() {
+        s.push_str(&format!(
+            "\n{}\n",
+            bold("conversations behind the misses (worth a look)")
+        ));
+    }
+    for (kind, count, first) in lists {
         let first = first.get(..HUMAN_CASES).unwrap_or(first);
         let shown = if count as usize > first.len() {
             format!(", the first {}", first.len())
