@@ -344,7 +344,9 @@ fn and_column(acc: &mut [u64], col: &ColumnIndex, v: Option<&Value>) {
         ) => {
             and_into(acc, base);
             let hits = regex.as_ref().map(|r| r.matches(t));
-            let found = contains.as_ref().map(|r| r.matches(&t.to_lowercase()));
+            let found = contains
+                .as_ref()
+                .map(|r| r.matches(&crate::facts::lower(t)));
             for ((p, need_true, need_false), ri) in preds.iter().zip(regex_index) {
                 let holds = match (p, ri, &hits, &found) {
                     (TextPred::Eq(s), ..) => t == s,

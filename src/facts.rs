@@ -359,9 +359,19 @@ impl TextPred {
         match self {
             TextPred::Eq(s) => text == s,
             TextPred::Matches(p) => regex_holds(p, text),
-            TextPred::Contains(s) => text.to_lowercase().contains(s.as_str()),
+            TextPred::Contains(s) => lower(text).contains(s.as_str()),
         }
     }
+}
+
+/// Text in lower case for `contains`, character by character: Rust's
+/// `str::to_lowercase` turns a word-final `Σ` into `ς` and any other into
+/// `σ`, so `ΟΣ` lowered alone would not be found in `ΟΣΑ` lowered.
+pub fn lower(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    text.chars().flat_map(char::to_lowercase).collect()
 }
 
 /// The analysis and the diff test one pattern against many texts: compiling

@@ -240,6 +240,9 @@ pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, Loa
             // the valid part is text: count its lines and characters
             let before = e.as_bytes().get(..offset).unwrap_or_default();
             let before = std::str::from_utf8(before).unwrap_or_default();
+            // a byte-order mark is not a character of the text, as `check`
+            // reads it
+            let before = before.strip_prefix('\u{feff}').unwrap_or(before);
             let line_start = before.rfind('\n').map_or(0, |i| i + 1);
             Err(LoadError::NotUtf8 {
                 path: name,

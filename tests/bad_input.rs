@@ -392,7 +392,7 @@ fn check_binary_garbage() {
         head(&r.stdout)
     );
     // valid UTF-8 garbage: control characters, NULs, quotes, emoji, braces
-    let alphabet: Vec<char> = "\0\u{1}\u{7}\t\r\n \"\\#{}()<>=!,.:;%-_azAZ09é😡\u{2028}\u{feff}\u{fffd}when then field rule or and not"
+    let alphabet: Vec<char> = "\0\u{1}\u{7}\u{1b}\u{9b}\t\r\n \"\\#{}()<>=!,.:;%-_azAZ09é😡\u{2028}\u{feff}\u{fffd}when then field rule or and not"
         .chars()
         .collect();
     let text: String = (0..20_000)
@@ -417,13 +417,18 @@ fn check_binary_garbage() {
             .is_some_and(|d| d.iter().any(|d| d["code"] == "syntax")),
         "{v}"
     );
-    // the human form survives it too
-    run(
+    // the human form survives it too, and shows no control character (an
+    // escape sequence, C0 or C1, would drive the terminal)
+    let r = run(
         "check UTF-8 garbage (human)",
         ["check".as_ref(), p.as_os_str()],
-    )
-    .expect(1)
-    .stdout_has(&["syntax"]);
+    );
+    r.expect(1).stdout_has(&["syntax"]);
+    assert!(
+        !r.stdout.chars().any(|c| c.is_control() && c != '\n'),
+        "control characters reached the terminal:\n{}",
+        head(&r.stdout)
+    );
 }
 
 #[test]

@@ -618,6 +618,12 @@ fn diff_finds_the_change_and_nothing_else() {
             "queue \"r\" sla 2h",
             "`queue \"r\"` → `queue \"r\" sla 2h`",
         ),
+        // a long note is shown short
+        (
+            "attach n",
+            "attach n note \"a note longer than sixty characters, which changes only at its very end: A\"",
+            "note \"a note longer than sixty characters, which changes only at i…\" added",
+        ),
     ];
     for (from, to, said) in edited {
         std::fs::write(&b, rule.replace(from, to)).unwrap();
@@ -644,6 +650,22 @@ fn diff_finds_the_change_and_nothing_else() {
             "{from} → {to}: {edits}"
         );
     }
+
+    // but compared whole: two notes that differ past what is shown
+    let long = |end: &str| {
+        rule.replace(
+            "attach n",
+            &format!("attach n note \"{}{end}\"", "x".repeat(70)),
+        )
+    };
+    std::fs::write(&a, long("A")).unwrap();
+    std::fs::write(&b, long("B")).unwrap();
+    let (_, out, _) = run(&["diff", a.to_str().unwrap(), b.to_str().unwrap()], None);
+    assert!(
+        out.contains("removed; note \"") && out.contains("…\" added"),
+        "{out}"
+    );
+    std::fs::write(&a, rule).unwrap();
 
     // a policy against itself: nothing edited, also where a statement is
     // declared twice (two `ticket requires` lines)
@@ -1065,6 +1087,17 @@ example "ok\n::error::example" { c = a } expect route
 example "bad\n::error::failing" { c = b } expect route
 "#;
     let p = write_policy("line-breaks", text);
+    // a queue used but not declared: its name is quoted in the help too
+    let undeclared = write_policy(
+        "line-breaks-help",
+        "field c: bool\nwhen c then route \"x\\n::error::help\"\n",
+    );
+    let (code, out, _) = run(&["check", &undeclared], None);
+    assert_eq!(code, 1);
+    assert!(
+        !out.lines().any(|l| l.trim_start().starts_with("::")),
+        "{out}"
+    );
     let changed = write_policy(
         "line-breaks-2",
         &text.replace("when c = a then", "when c = b then"),

@@ -21,7 +21,7 @@ const OPS: [&str; 6] = ["=", "!=", "<", "<=", ">", ">="];
 const QUEUES: [&str; 3] = ["a", "b", "c"];
 // with letters whose lower case is not their case folding (`İ`, a final
 // `Σ`): `contains` lowers both sides, in the table as in the SPEC reading
-const TEXTS: [&str; 8] = [
+const TEXTS: [&str; 9] = [
     "",
     "ab",
     "xAB y",
@@ -30,6 +30,7 @@ const TEXTS: [&str; 8] = [
     "hello",
     "İstanbul",
     "ΟΔΟΣ",
+    "ΟΣΑ",
 ];
 
 const HEADER: &str = r#"
@@ -96,13 +97,14 @@ fn atom() -> impl Strategy<Value = String> {
                 _ => format!("tags has all {{ {} }}", names.join(", ")),
             }
         }),
-        (0..6usize).prop_map(|i| [
+        (0..7usize).prop_map(|i| [
             "message contains \"ab\"",
             "message matches \"^ab\"",
             "message = \"ab\"",
             "message matches \"(?i)cancel|refund\"",
             "message contains \"İ\"",
-            "message contains \"σ\""
+            "message contains \"σ\"",
+            "message contains \"ΟΣ\""
         ][i]
             .to_string()),
         (0..8usize, any::<bool>()).prop_map(|(f, m)| {
@@ -304,11 +306,12 @@ fn holds(c: &Cond, facts: &Value) -> bool {
                 }),
                 Test::Matches(l) => regex::Regex::new(&lit_name(l))
                     .is_ok_and(|r| r.is_match(v.as_str().unwrap_or(""))),
-                Test::Contains(l) => v
-                    .as_str()
-                    .unwrap_or("")
-                    .to_lowercase()
-                    .contains(&lit_name(l).to_lowercase()),
+                // each character's lower case: `Σ` is `σ` wherever it stands
+                Test::Contains(l) => {
+                    let lower =
+                        |s: &str| s.chars().flat_map(char::to_lowercase).collect::<String>();
+                    lower(v.as_str().unwrap_or("")).contains(&lower(&lit_name(l)))
+                }
             }
         }
     }

@@ -529,7 +529,7 @@ impl Checker<'_> {
                             )])))
                         } else {
                             Some(Cell::present(Present::Text(vec![(
-                                TextPred::Contains(s.value.to_lowercase()),
+                                TextPred::Contains(crate::facts::lower(&s.value)),
                                 true,
                             )])))
                         }
@@ -1173,7 +1173,6 @@ impl Checker<'_> {
     }
 }
 
-/// The useful last line of a regex error ("error: unclosed group").
 /// The unit a field's name says it counts in, other than minutes, and how
 /// many minutes one of it is: `days_late` counts days, `hoursOpen` hours.
 fn unit_of(name: &str) -> Option<(&'static str, f64)> {
@@ -1191,9 +1190,18 @@ fn unit_of(name: &str) -> Option<(&'static str, f64)> {
         prev_lower = c.is_ascii_lowercase();
     }
     words.push(word);
+    // a name that also says minutes (`minutes_per_day`, `hr_wait_minutes`)
+    // counts minutes; `second` (the ordinal) and `hr` (human resources)
+    // are not units
+    if words
+        .iter()
+        .any(|w| matches!(w.as_str(), "minute" | "minutes" | "min" | "mins"))
+    {
+        return None;
+    }
     words.iter().find_map(|w| match w.as_str() {
-        "second" | "seconds" | "sec" | "secs" => Some(("seconds", 1.0 / 60.0)),
-        "hour" | "hours" | "hr" | "hrs" => Some(("hours", 60.0)),
+        "seconds" | "secs" => Some(("seconds", 1.0 / 60.0)),
+        "hour" | "hours" | "hrs" => Some(("hours", 60.0)),
         "day" | "days" => Some(("days", 1440.0)),
         "week" | "weeks" => Some(("weeks", 10080.0)),
         "month" | "months" => Some(("months", 43200.0)),
@@ -1201,6 +1209,7 @@ fn unit_of(name: &str) -> Option<(&'static str, f64)> {
     })
 }
 
+/// The useful last line of a regex error ("error: unclosed group").
 fn regex_error_line(e: &regex::Error) -> String {
     let s = e.to_string();
     s.lines()

@@ -407,11 +407,15 @@ fn what_changed(old: &Declaration, new: &Declaration) -> String {
         ] {
             let added: Vec<&String> = b.iter().filter(|x| !a.contains(x)).collect();
             let removed: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
+            let shown = |x: &str| match what {
+                "note" => format!("\"{}\"", shorten(x)),
+                _ => x.to_string(),
+            };
             for x in removed {
-                parts.push(format!("{what} {x} removed"));
+                parts.push(format!("{what} {} removed", shown(x)));
             }
             for x in added {
-                parts.push(format!("{what} {x} added"));
+                parts.push(format!("{what} {} added", shown(x)));
             }
         }
         return if parts.is_empty() {
@@ -511,9 +515,12 @@ fn declarations(c: &crate::Checked) -> Vec<Declaration> {
                     for m in &r.modifiers {
                         match m {
                             Modifier::Priority(p, _) => parts.priority = Some(p.name.clone()),
-                            Modifier::Tag(t, _) => parts.tags.push(format!("\"{}\"", t.value)),
+                            Modifier::Tag(t, _) => {
+                                parts.tags.push(format!("\"{}\"", printable(&t.value)))
+                            }
+                            // compared whole, shown short
                             Modifier::Note(n, _) => {
-                                parts.notes.push(format!("\"{}\"", shorten(&n.value)))
+                                parts.notes.push(printable(&n.value).into_owned())
                             }
                             Modifier::Attach(items, _) => {
                                 parts.attach.extend(items.iter().map(|i| i.name.clone()))

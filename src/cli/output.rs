@@ -93,7 +93,8 @@ impl miette::Diagnostic for Report<'_> {
         })
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        let mut help = self.d.help.clone().unwrap_or_default();
+        // the help quotes names too, which may hold a `\n`
+        let mut help = crate::diag::printable(self.d.help.as_deref().unwrap_or("")).into_owned();
         if let Some(ex) = &self.d.example {
             if !help.is_empty() {
                 help.push('\n');
@@ -184,22 +185,25 @@ pub fn render_human(files: &[SourceFile], d: &Diagnostic, colour: bool) -> Strin
 /// not, and an escape sequence in a binary file would drive the terminal.
 fn spaced(text: &str, from: usize, to: usize) -> Option<String> {
     let part = text.get(from..to)?;
-    let hidden = |i: usize, b: u8| match b {
-        b'\t' | b'\n' => false,
-        b'\r' => text.as_bytes().get(from + i + 1) != Some(&b'\n'),
-        b => b < b' ' || b == 0x7f,
+    // C0 and C1 controls (U+009B starts an escape sequence on its own)
+    let hidden = |i: usize, c: char| match c {
+        '\t' | '\n' => false,
+        '\r' => text.as_bytes().get(from + i + 1) != Some(&b'\n'),
+        c => c.is_control(),
     };
-    if !part.bytes().enumerate().any(|(i, b)| hidden(i, b)) {
+    if !part.char_indices().any(|(i, c)| hidden(i, c)) {
         return None;
     }
-    Some(
-        part.char_indices()
-            .map(|(i, c)| match u8::try_from(c) {
-                Ok(b) if hidden(i, b) => ' ',
-                _ => c,
-            })
-            .collect(),
-    )
+    let mut out = String::with_capacity(part.len());
+    for (i, c) in part.char_indices() {
+        if hidden(i, c) {
+            // as many spaces as the character has bytes: offsets stay
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
 }
 
 /// A diagnostic on a very long line (a generated file, a pasted blob): the

@@ -185,10 +185,15 @@ pub fn add_baseline(report: &mut Json, earlier: &Json) {
                     // a count: a tag one report lacks tagged no conversation
                     let count = |m: Option<&Json>| {
                         m.and_then(|m| m.get(key))
-                            .and_then(Json::as_i64)
-                            .unwrap_or(0)
+                            .and_then(Json::as_f64)
+                            .unwrap_or(0.0)
                     };
-                    json!(count(new) - count(old))
+                    let d = count(new) - count(old);
+                    if d.fract() == 0.0 && d.abs() < 9.0e15 {
+                        json!(d as i64)
+                    } else {
+                        json!(d)
+                    }
                 } else {
                     let o = old.and_then(|m| m.get(key)).and_then(Json::as_f64);
                     let n = new.and_then(|m| m.get(key)).and_then(Json::as_f64);

@@ -477,7 +477,7 @@ pub fn to_markdown(model: &Model, table: &Table) -> String {
         out.push_str(&format!("{l}\n\n"));
     }
     for l in baseline_lines(model) {
-        out.push_str(&format!("{}\n", l.replacen("  ", "- ", 1)));
+        out.push_str(&format!("{}\n", shown(&l).replacen("  ", "- ", 1)));
     }
     out
 }
