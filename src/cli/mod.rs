@@ -198,19 +198,25 @@ fn stdin_twice() -> CliError {
     )
 }
 
-/// Read the sources of one POLICY argument (`-` is standard input).
-pub fn read_policy(path: &Path) -> Result<Vec<crate::span::SourceFile>, CliError> {
+/// The named bytes of one POLICY argument (`-` is standard input).
+fn read_policy_bytes(path: &Path) -> Result<Vec<(String, Vec<u8>)>, CliError> {
     if path == Path::new("-") {
         claim_stdin()?;
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
             .map_err(|e| CliError::Read("<stdin>".into(), e))?;
-        return Ok(vec![crate::policy::source_from_bytes(
-            "<stdin>".into(),
-            bytes,
-        )?]);
+        return Ok(vec![("<stdin>".to_string(), bytes)]);
     }
-    Ok(crate::policy::read_sources(path)?)
+    Ok(crate::policy::read_bytes(path)?)
+}
+
+/// Read the sources of one POLICY argument (`-` is standard input).
+pub fn read_policy(path: &Path) -> Result<Vec<crate::span::SourceFile>, CliError> {
+    let mut files = Vec::new();
+    for (name, bytes) in read_policy_bytes(path)? {
+        files.push(crate::policy::source_from_bytes(name, bytes)?);
+    }
+    Ok(files)
 }
 
 /// A policy's files, and per file that is not UTF-8 its index and the
@@ -221,18 +227,9 @@ pub type LossyPolicy = (Vec<crate::span::SourceFile>, Vec<(usize, usize)>);
 /// (bad bytes as U+FFFD): the files, and per such file its index and the
 /// offset of its first bad byte.
 pub fn read_policy_lossy(path: &Path) -> Result<LossyPolicy, CliError> {
-    let named = if path == Path::new("-") {
-        claim_stdin()?;
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
-            .map_err(|e| CliError::Read("<stdin>".into(), e))?;
-        vec![("<stdin>".to_string(), bytes)]
-    } else {
-        crate::policy::read_bytes(path)?
-    };
     let mut files = Vec::new();
     let mut bad = Vec::new();
-    for (name, bytes) in named {
+    for (name, bytes) in read_policy_bytes(path)? {
         let (f, at) = crate::policy::source_lossy(name, bytes);
         if let Some(at) = at {
             bad.push((files.len(), at));

@@ -2,7 +2,7 @@
 //! (SPEC section 3), SARIF 2.1.0 and GitHub annotations.
 
 use crate::diag::{Diagnostic, Severity};
-use crate::span::SourceFile;
+use crate::span::{SourceFile, Span};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde_json::json;
 
@@ -137,7 +137,6 @@ pub fn render_human(files: &[SourceFile], d: &Diagnostic, colour: bool) -> Strin
             d.message
         );
     };
-
     let line = file.line_of(file.clamp(d.span.start));
     let line_len = file.line_start(line + 1).min(file.text.len()) - file.line_start(line);
     if line_len > LONG_LINE {
@@ -288,22 +287,36 @@ pub fn print_human(files: &[SourceFile], diags: &[Diagnostic], colour: bool, to_
     }
 }
 
-fn position(files: &[SourceFile], d: &Diagnostic) -> (String, usize, usize, usize, usize) {
-    match files.get(d.span.file as usize) {
+fn position(files: &[SourceFile], span: Span) -> (String, usize, usize, usize, usize) {
+    match files.get(span.file as usize) {
         Some(f) => {
-            let (l, c) = f.line_col(d.span.start);
-            let (el, ec) = f.line_col(d.span.end);
+            let (l, c) = f.line_col(span.start);
+            let (el, ec) = f.line_col(span.end);
             (f.name.clone(), l, c, el, ec)
         }
         None => (String::new(), 1, 1, 1, 1),
     }
 }
 
+/// A SARIF `physicalLocation`: the file's uri and the span's region.
+fn physical_location(files: &[SourceFile], span: Span) -> serde_json::Value {
+    let (file, line, column, end_line, end_column) = position(files, span);
+    json!({
+        "artifactLocation": {"uri": sarif_uri(&file)},
+        "region": {
+            "startLine": line,
+            "startColumn": column,
+            "endLine": end_line,
+            "endColumn": end_column,
+        }
+    })
+}
+
 /// The JSON record of one diagnostic: exactly the keys of SPEC section 3,
 /// which tools compare. The facts an analysis warning shows (`example`) are
 /// in the human form, the editor and SARIF's property bag.
 pub fn json_record(files: &[SourceFile], d: &Diagnostic) -> serde_json::Value {
-    let (file, line, column, end_line, end_column) = position(files, d);
+    let (file, line, column, end_line, end_column) = position(files, d.span);
     json!({
         "file": file,
         "severity": d.severity.as_str(),
@@ -344,7 +357,6 @@ pub fn sarif_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::V
     let results: Vec<serde_json::Value> = diags
         .iter()
         .map(|d| {
-            let (file, line, column, end_line, end_column) = position(files, d);
             let mut text = d.message.clone();
             if let Some(h) = &d.help {
                 text.push_str(&format!("\nhelp: {h}"));
@@ -354,17 +366,7 @@ pub fn sarif_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::V
                 "ruleIndex": crate::diag::Code::ALL.iter().position(|c| *c == d.code),
                 "level": d.severity.as_str(),
                 "message": {"text": text},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": sarif_uri(&file)},
-                        "region": {
-                            "startLine": line,
-                            "startColumn": column,
-                            "endLine": end_line,
-                            "endColumn": end_column,
-                        }
-                    }
-                }],
+                "locations": [{"physicalLocation": physical_location(files, d.span)}],
             });
             if let (Some(ex), Some(obj)) = (&d.example, result.as_object_mut()) {
                 obj.insert("properties".into(), json!({"example": ex}));
@@ -374,21 +376,13 @@ pub fn sarif_report(files: &[SourceFile], diags: &[Diagnostic]) -> serde_json::V
             let related: Vec<serde_json::Value> = d
                 .related
                 .iter()
-                .filter_map(|(span, label)| {
-                    let f = files.get(span.file as usize)?;
-                    let (l, c) = f.line_col(span.start);
-                    let (el, ec) = f.line_col(span.end);
-                    Some((f, l, c, el, ec, label))
-                })
+                .filter(|(span, _)| files.get(span.file as usize).is_some())
                 .enumerate()
-                .map(|(i, (f, l, c, el, ec, label))| {
+                .map(|(i, (span, label))| {
                     json!({
                         "id": i,
                         "message": {"text": label},
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": sarif_uri(&f.name)},
-                            "region": {"startLine": l, "startColumn": c, "endLine": el, "endColumn": ec},
-                        }
+                        "physicalLocation": physical_location(files, *span),
                     })
                 })
                 .collect();
@@ -425,7 +419,7 @@ pub fn github_lines(files: &[SourceFile], diags: &[Diagnostic]) -> Vec<String> {
     diags
         .iter()
         .map(|d| {
-            let (file, line, column, end_line, end_column) = position(files, d);
+            let (file, line, column, end_line, end_column) = position(files, d.span);
             let mut msg = d.message.clone();
             if let Some(h) = &d.help {
                 msg.push_str(&format!("\nhelp: {h}"));
