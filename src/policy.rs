@@ -197,14 +197,13 @@ pub fn read_sources(path: &Path) -> Result<Vec<SourceFile>, LoadError> {
 /// and the offset of the first bad byte in that text, to report there
 /// rather than refuse the whole policy (`check` and the editor do).
 pub fn source_lossy(name: String, bytes: Vec<u8>) -> (SourceFile, Option<usize>) {
-    let (mut text, bad) = match String::from_utf8(bytes) {
+    let (mut text, mut bad) = match String::from_utf8(bytes) {
         Ok(t) => (t, None),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
         }
     };
-    let mut bad = bad;
     if text.starts_with('\u{feff}') {
         text.replace_range(..3, "");
         bad = bad.map(|b| b.saturating_sub(3));
@@ -228,27 +227,22 @@ pub fn not_utf8(f: &SourceFile, file: u32, at: usize) -> crate::Diagnostic {
 }
 
 pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, LoadError> {
-    match String::from_utf8(bytes) {
-        Ok(mut text) => {
-            if text.starts_with('\u{feff}') {
-                text.replace_range(..3, "");
-            }
-            Ok(SourceFile::new(name, text))
-        }
-        Err(e) => {
-            let offset = e.utf8_error().valid_up_to();
-            // the valid part is text: count its lines and characters
-            let before = e.as_bytes().get(..offset).unwrap_or_default();
-            let before = std::str::from_utf8(before).unwrap_or_default();
-            // a byte-order mark is not a character of the text, as `check`
-            // reads it
-            let before = before.strip_prefix('\u{feff}').unwrap_or(before);
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let bom = if bytes.starts_with("\u{feff}".as_bytes()) {
+        3
+    } else {
+        0
+    };
+    match source_lossy(name, bytes) {
+        (f, None) => Ok(f),
+        // the text before the bad byte is the file's own: its line and
+        // column are where the reader finds the byte
+        (f, Some(at)) => {
+            let (line, column) = f.line_col(at);
             Err(LoadError::NotUtf8 {
-                path: name,
-                offset,
-                line: before.matches('\n').count() + 1,
-                column: before.get(line_start..).map_or(0, |l| l.chars().count()) + 1,
+                path: f.name,
+                offset: at + bom,
+                line,
+                column,
             })
         }
     }
